@@ -1,5 +1,6 @@
 #include "common/data/file_bytes.h"
 
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -10,7 +11,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <sys/stat.h>
 
 #include "absl/strings/str_cat.h"
 #include "common/port/status_macros.h"
@@ -40,7 +40,8 @@ bool IsGzip(std::string_view bytes) {
 
 absl::StatusOr<std::string> Gunzip(std::string_view compressed, const std::string& source) {
   if (!IsGzip(compressed)) {
-    return absl::InvalidArgumentError(absl::StrCat(source, " is not a gzip stream (no 1f 8b magic)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, " is not a gzip stream (no 1f 8b magic)"));
   }
   std::unique_ptr<z_stream, InflateEnd> z(new z_stream{});
   // 16 + MAX_WBITS: expect a gzip header and trailer (CRC-32 and length are checked by zlib).
@@ -52,7 +53,8 @@ absl::StatusOr<std::string> Gunzip(std::string_view compressed, const std::strin
   std::string out;
   // The gzip trailer's ISIZE (size mod 2^32 of the last member) is a good first guess.
   if (compressed.size() >= 18) {
-    const auto* t = reinterpret_cast<const unsigned char*>(compressed.data() + compressed.size() - 4);
+    const auto* t =
+        reinterpret_cast<const unsigned char*>(compressed.data() + compressed.size() - 4);
     const size_t isize = t[0] | (t[1] << 8) | (t[2] << 16) | (static_cast<size_t>(t[3]) << 24);
     out.reserve(std::min(isize, compressed.size() * kMaxDeflateRatio) + 1);
   }
@@ -93,9 +95,9 @@ absl::StatusOr<std::string> Gunzip(std::string_view compressed, const std::strin
           " decompressed) before the end of the stream; the file is incomplete, fetch it again"));
     }
     if (rc == Z_BUF_ERROR && out_len == out.size()) continue;  // Output full: grow it.
-    return absl::DataLossError(absl::StrCat("corrupt gzip stream in ", source, " at compressed byte ",
-                                            in_pos, ": ", z->msg != nullptr ? z->msg : zError(rc),
-                                            "; the file is damaged, fetch it again"));
+    return absl::DataLossError(absl::StrCat(
+        "corrupt gzip stream in ", source, " at compressed byte ", in_pos, ": ",
+        z->msg != nullptr ? z->msg : zError(rc), "; the file is damaged, fetch it again"));
   }
   out.resize(out_len);
   return out;
@@ -106,20 +108,23 @@ absl::StatusOr<std::string> ReadFileBytes(const std::string& path) {
   if (stat(path.c_str(), &st) != 0) {
     const int err = errno;
     if (err == ENOENT) return absl::NotFoundError(absl::StrCat(path, " not found"));
-    return absl::FailedPreconditionError(absl::StrCat("cannot read ", path, ": ", std::strerror(err)));
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot read ", path, ": ", std::strerror(err)));
   }
   if (!S_ISREG(st.st_mode)) {
-    return absl::FailedPreconditionError(absl::StrCat("cannot read ", path, ": not a regular file"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot read ", path, ": not a regular file"));
   }
   std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (file == nullptr) {
-    return absl::FailedPreconditionError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
   }
   std::string bytes(static_cast<size_t>(st.st_size), '\0');
   const size_t got = std::fread(bytes.data(), 1, bytes.size(), file.get());
   if (got != bytes.size() || std::ferror(file.get())) {
-    return absl::DataLossError(absl::StrCat("cannot read ", path, ": got ", got, " of ", bytes.size(),
-                                            " bytes"));
+    return absl::DataLossError(
+        absl::StrCat("cannot read ", path, ": got ", got, " of ", bytes.size(), " bytes"));
   }
   if (IsGzip(bytes)) return Gunzip(bytes, path);
   return bytes;

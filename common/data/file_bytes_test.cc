@@ -85,7 +85,8 @@ TEST(FileBytesTest, TruncatedGzip) {
     auto bytes = ReadFileBytes(path);
     ASSERT_FALSE(bytes.ok()) << "kept " << keep << " of " << gz.size();
     EXPECT_EQ(bytes.status().code(), absl::StatusCode::kDataLoss);
-    EXPECT_THAT(std::string(bytes.status().message()), HasSubstr("truncated gzip stream in " + path));
+    EXPECT_THAT(std::string(bytes.status().message()),
+                HasSubstr("truncated gzip stream in " + path));
   }
 }
 
@@ -100,7 +101,8 @@ TEST(FileBytesTest, CorruptGzip) {
   header[2] = 7;  // Compression method other than deflate.
   bytes = Gunzip(header, "bad method");
   ASSERT_FALSE(bytes.ok());
-  EXPECT_THAT(std::string(bytes.status().message()), HasSubstr("corrupt gzip stream in bad method"));
+  EXPECT_THAT(std::string(bytes.status().message()),
+              HasSubstr("corrupt gzip stream in bad method"));
 }
 
 TEST(FileBytesTest, TrailingGarbageAfterGzip) {

@@ -25,13 +25,26 @@ struct IdxType {
 
 bool TypeFromByte(uint8_t type, IdxType* out) {
   switch (type) {
-    case 0x08: *out = {torch::kUInt8, 1}; return true;
-    case 0x09: *out = {torch::kInt8, 1}; return true;
-    case 0x0B: *out = {torch::kInt16, 2}; return true;
-    case 0x0C: *out = {torch::kInt32, 4}; return true;
-    case 0x0D: *out = {torch::kFloat32, 4}; return true;
-    case 0x0E: *out = {torch::kFloat64, 8}; return true;
-    default: return false;
+    case 0x08:
+      *out = {torch::kUInt8, 1};
+      return true;
+    case 0x09:
+      *out = {torch::kInt8, 1};
+      return true;
+    case 0x0B:
+      *out = {torch::kInt16, 2};
+      return true;
+    case 0x0C:
+      *out = {torch::kInt32, 4};
+      return true;
+    case 0x0D:
+      *out = {torch::kFloat32, 4};
+      return true;
+    case 0x0E:
+      *out = {torch::kFloat64, 8};
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -80,8 +93,9 @@ absl::StatusOr<torch::Tensor> DecodeIdx(std::string_view bytes, const std::strin
     const bool truncated = expected > available;
     return absl::DataLossError(absl::StrCat(
         truncated ? "truncated IDX file " : "trailing bytes in IDX file ", source, ": dimensions [",
-        absl::StrJoin(dims, ", "), "] need ", static_cast<uint64_t>(expected), " data bytes, the file has ",
-        available, truncated ? "; the file is incomplete, fetch it again" : "; the file is damaged"));
+        absl::StrJoin(dims, ", "), "] need ", static_cast<uint64_t>(expected),
+        " data bytes, the file has ", available,
+        truncated ? "; the file is incomplete, fetch it again" : "; the file is damaged"));
   }
 
   const int64_t numel = static_cast<int64_t>(expected) / type.element_size;

@@ -20,8 +20,8 @@ namespace repro {
 absl::StatusOr<torch::Tensor> DecodeIdx(std::string_view bytes, const std::string& source);
 
 // Reads and decodes the IDX file at `path`; gzip is detected by its magic number and decoded with
-// zlib. Besides DecodeIdx's errors: a missing file (NotFound) and a truncated or corrupt gzip stream.
-// Fashion-MNIST files give uint8 tensors: images [N, 28, 28], labels [N].
+// zlib. Besides DecodeIdx's errors: a missing file (NotFound) and a truncated or corrupt gzip
+// stream. Fashion-MNIST files give uint8 tensors: images [N, 28, 28], labels [N].
 absl::StatusOr<torch::Tensor> ReadIdxFile(const std::string& path);
 
 }  // namespace repro

@@ -46,7 +46,8 @@ TEST(IdxTest, ReadsRawUint8) {
   ASSERT_TRUE(t.ok()) << t.status();
   EXPECT_EQ(t->scalar_type(), torch::kUInt8);
   EXPECT_EQ(t->sizes(), torch::IntArrayRef({2, 3, 4}));
-  EXPECT_TRUE(torch::equal(*t, (torch::arange(24, torch::kInt32) * 10).to(torch::kUInt8).view({2, 3, 4})));
+  EXPECT_TRUE(
+      torch::equal(*t, (torch::arange(24, torch::kInt32) * 10).to(torch::kUInt8).view({2, 3, 4})));
 }
 
 TEST(IdxTest, ReadsGzipLabels) {
@@ -98,9 +99,11 @@ TEST(IdxTest, BadMagic) {
   WriteBytes(path, s);
   auto t = ReadIdxFile(path);
   ASSERT_FALSE(t.ok());
-  EXPECT_THAT(Message(t.status()), HasSubstr(path + " is not an IDX file: bad magic number 0x12000803"));
+  EXPECT_THAT(Message(t.status()),
+              HasSubstr(path + " is not an IDX file: bad magic number 0x12000803"));
   EXPECT_FALSE(DecodeIdx("PK\x03\x04 a zip file", "zip").ok());
-  EXPECT_THAT(Message(DecodeIdx("\x00\x00", "tiny").status()), HasSubstr("shorter than the 4-byte"));
+  EXPECT_THAT(Message(DecodeIdx("\x00\x00", "tiny").status()),
+              HasSubstr("shorter than the 4-byte"));
 }
 
 TEST(IdxTest, UnsupportedTypeByte) {
@@ -121,7 +124,8 @@ TEST(IdxTest, TruncatedHeader) {
   const std::string s = ImagesFile().substr(0, 9);
   auto t = DecodeIdx(s, "short");
   ASSERT_FALSE(t.ok());
-  EXPECT_THAT(Message(t.status()), HasSubstr("truncated IDX file short: 9 bytes, shorter than its 16-byte header"));
+  EXPECT_THAT(Message(t.status()),
+              HasSubstr("truncated IDX file short: 9 bytes, shorter than its 16-byte header"));
 }
 
 TEST(IdxTest, TruncatedData) {
@@ -132,7 +136,8 @@ TEST(IdxTest, TruncatedData) {
   ASSERT_FALSE(t.ok());
   EXPECT_EQ(t.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(Message(t.status()),
-              HasSubstr("truncated IDX file " + path + ": dimensions [2, 3, 4] need 24 data bytes, the file has 23"));
+              HasSubstr("truncated IDX file " + path +
+                        ": dimensions [2, 3, 4] need 24 data bytes, the file has 23"));
 }
 
 TEST(IdxTest, HugeDimensionsAreTruncationNotOverflow) {
@@ -147,7 +152,8 @@ TEST(IdxTest, HugeDimensionsAreTruncationNotOverflow) {
 TEST(IdxTest, TrailingBytes) {
   auto t = DecodeIdx(ImagesFile() + "xx", "long");
   ASSERT_FALSE(t.ok());
-  EXPECT_THAT(Message(t.status()), HasSubstr("trailing bytes in IDX file long: dimensions [2, 3, 4] need 24 data bytes, the file has 26"));
+  EXPECT_THAT(Message(t.status()), HasSubstr("trailing bytes in IDX file long: dimensions [2, 3, "
+                                             "4] need 24 data bytes, the file has 26"));
 }
 
 TEST(IdxTest, TruncatedGzipStream) {

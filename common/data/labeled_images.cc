@@ -35,8 +35,7 @@ LabeledImages Select(const LabeledImages& data, const torch::Tensor& index) {
 LabeledImages FilterClasses(const LabeledImages& data, const std::vector<int64_t>& classes) {
   CheckLabeledImages(data);
   const torch::Tensor wanted =
-      torch::tensor(classes, torch::TensorOptions().dtype(torch::kInt64))
-          .to(data.labels.device());
+      torch::tensor(classes, torch::TensorOptions().dtype(torch::kInt64)).to(data.labels.device());
   const torch::Tensor keep = torch::isin(data.labels, wanted);
   return Select(data, keep.nonzero().squeeze(1));
 }
@@ -61,7 +60,8 @@ LabeledImages TakeFractionPerClass(const LabeledImages& data, double fraction, u
 
   // Position of each sorted item inside its class; keep the first round(fraction * count).
   const torch::Tensor class_start = counts.cumsum(0) - counts;
-  const torch::Tensor position = torch::arange(n, torch::kInt64) - class_start.index_select(0, sorted_class);
+  const torch::Tensor position =
+      torch::arange(n, torch::kInt64) - class_start.index_select(0, sorted_class);
   std::vector<int64_t> take(counts.size(0));
   const auto count = counts.accessor<int64_t, 1>();
   for (int64_t c = 0; c < counts.size(0); ++c) {

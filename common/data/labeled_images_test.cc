@@ -14,7 +14,8 @@ namespace {
 LabeledImages MakeData(const std::vector<int64_t>& labels) {
   const int64_t n = static_cast<int64_t>(labels.size());
   LabeledImages data;
-  data.images = torch::arange(n, torch::kFloat32).view({n, 1, 1, 1}).expand({n, 1, 2, 3}).contiguous();
+  data.images =
+      torch::arange(n, torch::kFloat32).view({n, 1, 1, 1}).expand({n, 1, 2, 3}).contiguous();
   data.labels = torch::tensor(labels, torch::kInt64);
   return data;
 }

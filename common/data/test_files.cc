@@ -22,6 +22,8 @@ std::string TempPath(const std::string& name) {
 }
 
 void WriteBytes(const std::string& path, std::string_view bytes) {
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent);
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   out.close();

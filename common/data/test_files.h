@@ -13,7 +13,7 @@ namespace testing {
 // `name` are created.
 std::string TempPath(const std::string& name);
 
-// Writes `bytes` to `path` (aborts the test program on failure).
+// Writes `bytes` to `path`, creating its parent folders (aborts the test program on failure).
 void WriteBytes(const std::string& path, std::string_view bytes);
 
 // `bytes` compressed as one gzip member.
