@@ -21,8 +21,9 @@ namespace {
 // zlib counts bytes in 32-bit uInt: feed and drain at most this much per call.
 constexpr size_t kMaxChunk = size_t{1} << 30;
 
-// Deflate cannot expand data by more than about 1032:1, so a larger ISIZE hint is not trusted.
-constexpr size_t kMaxDeflateRatio = 1032;
+// The trailer's size hint is trusted up to this ratio to the compressed size (data sets compress
+// 2-10x); a damaged trailer must not make us allocate gigabytes. Beyond it the buffer doubles.
+constexpr size_t kMaxHintRatio = 32;
 
 struct InflateEnd {
   void operator()(z_stream* z) const {
@@ -56,7 +57,7 @@ absl::StatusOr<std::string> Gunzip(std::string_view compressed, const std::strin
     const auto* t =
         reinterpret_cast<const unsigned char*>(compressed.data() + compressed.size() - 4);
     const size_t isize = t[0] | (t[1] << 8) | (t[2] << 16) | (static_cast<size_t>(t[3]) << 24);
-    out.reserve(std::min(isize, compressed.size() * kMaxDeflateRatio) + 1);
+    out.reserve(std::min(isize, compressed.size() * kMaxHintRatio) + 1);
   }
   size_t in_pos = 0;
   size_t out_len = 0;
