@@ -128,7 +128,7 @@ absl::StatusOr<TrainReport> TrainClassifier(Classifier& model, const LabeledImag
     const torch::Tensor images = Augment(batch.images, options.augment, generator);
 
     ApplyLearningRate(*optimizer, schedule.LearningRateAt(step));
-    optimizer->zero_grad();
+    model.zero_grad(/*set_to_none=*/true);  // backward then writes fresh gradients, no add
     const torch::Tensor loss = torch::nn::functional::cross_entropy(
         model.forward(images), batch.labels, cross_entropy_options);
     loss_value = loss.item<double>();
