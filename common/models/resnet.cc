@@ -66,8 +66,8 @@ BasicBlockImpl::BasicBlockImpl(int64_t in_channels, int64_t width, int64_t strid
 
 torch::Tensor BasicBlockImpl::forward(const torch::Tensor& x) {
   torch::Tensor y = bn1_->forward(conv1_->forward(x)).relu_();
-  y = bn2_->forward(conv2_->forward(y));
-  return (y + ApplyShortcut(shortcut_, x)).relu_();
+  // In place: BatchNorm's backward does not need its output, so the sum can reuse its buffer.
+  return bn2_->forward(conv2_->forward(y)).add_(ApplyShortcut(shortcut_, x)).relu_();
 }
 
 BottleneckImpl::BottleneckImpl(int64_t in_channels, int64_t width, int64_t stride,
@@ -89,8 +89,7 @@ BottleneckImpl::BottleneckImpl(int64_t in_channels, int64_t width, int64_t strid
 torch::Tensor BottleneckImpl::forward(const torch::Tensor& x) {
   torch::Tensor y = bn1_->forward(conv1_->forward(x)).relu_();
   y = bn2_->forward(conv2_->forward(y)).relu_();
-  y = bn3_->forward(conv3_->forward(y));
-  return (y + ApplyShortcut(shortcut_, x)).relu_();
+  return bn3_->forward(conv3_->forward(y)).add_(ApplyShortcut(shortcut_, x)).relu_();
 }
 
 ResNetImpl::ResNetImpl(const ResNetOptions& options) : options_(options) {

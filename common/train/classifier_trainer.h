@@ -33,7 +33,7 @@ struct TrainOptions {
   int64_t epochs = 1;
   int64_t steps = 0;  // > 0: total optimizer steps, overriding epochs
   int64_t batch_size = 128;
-  bool drop_last = true;
+  bool drop_last = true;  // ignored when the set is smaller than one batch
   OptimizerOptions optimizer;                      // its lr is the schedule's base rate
   ScheduleKind schedule = ScheduleKind::kCosine;  // per step, over the whole run
   int64_t warmup_steps = 0;

@@ -20,7 +20,7 @@ namespace repro {
 namespace {
 
 constexpr int64_t kBatch = 128;
-constexpr int64_t kStepsPerIteration = 20;
+constexpr int64_t kStepsPerIteration = 10;
 
 ResNet SmallResNet() {
   torch::manual_seed(0);
