@@ -66,6 +66,7 @@ Section SectionBuilder::Build() const {
   section.set_title(title_);
   section.set_note(note_);
   section.set_precision(precision_);
+  section.set_timing(timing_);
   for (const std::string& column : columns_) section.add_columns(column);
   for (const std::string& label : row_order_) {
     Row* row = section.add_rows();

@@ -27,6 +27,8 @@ class SectionBuilder {
   // Sets a text cell (e.g. "not available", "—").
   void SetText(const std::string& row, const std::string& column, const std::string& text);
   void set_note(std::string note) { note_ = std::move(note); }
+  // Marks the section as wall-clock measurements (kept out of the .csv).
+  void set_timing(bool timing) { timing_ = timing; }
 
   // Mean / sample std of the values of a cell; NaN when the cell has none.
   double Mean(const std::string& row, const std::string& column) const;
@@ -47,6 +49,7 @@ class SectionBuilder {
   std::vector<std::string> columns_;
   int precision_;
   std::string note_;
+  bool timing_ = false;
   std::vector<std::string> row_order_;
   std::map<std::pair<std::string, int>, CellData> cells_;
 };

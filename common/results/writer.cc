@@ -105,7 +105,9 @@ std::string RenderCsv(const TableReport& report) {
       }
     }
   };
-  for (const Section& section : report.sections()) add(section, "");
+  for (const Section& section : report.sections()) {
+    if (!section.timing()) add(section, "");
+  }
   for (const Section& section : report.reported()) add(section, "reported (paper scale): ");
   return csv;
 }

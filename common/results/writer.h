@@ -17,8 +17,8 @@ using SvgFile = std::pair<std::string, std::string>;
 
 // Renderings (pure functions; deterministic for the same report).
 std::string RenderMarkdown(const TableReport& report);
-// Long format, one line per cell: section,row,column,mean,std,n,text. It holds no wall time or
-// commit, so the same config, seed and thread count give a byte-identical file.
+// Long format, one line per cell: section,row,column,mean,std,n,text. It holds no wall time, no
+// commit and no timing section, so the same config, seed and thread count give a byte-identical file.
 std::string RenderCsv(const TableReport& report);
 std::string RenderJson(const TableReport& report);
 

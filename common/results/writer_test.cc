@@ -25,6 +25,10 @@ TableReport SampleReport() {
   table.Add("model, a", "top-1 (%)", 90.0);
   table.Add("model, a", "top-1 (%)", 92.0);
   *report.add_sections() = table.Build();
+  SectionBuilder speed("speed", {"samples/s"});
+  speed.set_timing(true);
+  speed.Add("model, a", "samples/s", 1234.0);
+  *report.add_sections() = speed.Build();
   SectionBuilder reported("paper", {"top-1 (%)"});
   reported.SetText("model, a", "top-1 (%)", "not available");
   *report.add_reported() = reported.Build();
@@ -51,6 +55,8 @@ TEST(WriterTest, RendersAllFormats) {
   EXPECT_NE(md.find("not available"), std::string::npos);
   const std::string csv = RenderCsv(report);
   EXPECT_NE(csv.find("accuracy,\"model, a\",top-1 (%),91,1.414213562,2,"), std::string::npos) << csv;
+  EXPECT_EQ(csv.find("samples/s"), std::string::npos) << "timing sections stay out of the csv";
+  EXPECT_NE(md.find("1234.00"), std::string::npos);
   const std::string json = RenderJson(report);
   EXPECT_NE(json.find("\"holds\": false"), std::string::npos) << json;
   EXPECT_NE(json.find("\"wall_seconds\": 1.5"), std::string::npos);
