@@ -264,7 +264,10 @@ std::vector<Sparsifier::LayerInfo> Sparsifier::layers() const {
 }
 
 double Sparsifier::BudgetAt(int64_t step) const {
-  return std::max(final_budget_, schedule_.DensityAt(step) * total_cost_);
+  const double ramp = schedule_.DensityAt(step) * total_cost_;
+  // Once the ramp has (up to rounding) arrived, the budget is exactly the snapped final one.
+  if (ramp <= final_budget_ + 1e-9 * total_cost_) return final_budget_;
+  return ramp;
 }
 
 torch::Tensor Sparsifier::Scores(bool with_grad) const {
@@ -476,6 +479,7 @@ SparsityReport Sparsifier::Measure() const {
     }
     r.masked_nonzeros = r.budgeted_nonzeros = r.masked_params;
     r.measured_for_target = r.sparsity_all;
+    r.sparsity_from_masks = 0.0;
     return r;
   }
   double kept_cost = 0.0, kept_flops = 0.0, all_flops = 0.0;
@@ -492,6 +496,8 @@ SparsityReport Sparsifier::Measure() const {
   }
   r.sparsity_masked =
       1.0 - static_cast<double>(r.masked_nonzeros) / static_cast<double>(r.masked_params);
+  r.sparsity_from_masks = static_cast<double>(r.masked_params - r.masked_nonzeros) /
+                          static_cast<double>(r.total_params);
   r.cost_fraction = kept_cost / total_cost_;
   r.flop_fraction = flops_known_ ? kept_flops / all_flops : std::nan("");
   double max_entry_cost = 0.0;
@@ -499,7 +505,7 @@ SparsityReport Sparsifier::Measure() const {
   if (options_.cost_model == CostModel::kParameters) {
     r.budgeted_nonzeros = static_cast<int64_t>(std::llround(final_budget_));
     if (options_.adjust_for_unmasked) {
-      r.measured_for_target = r.sparsity_all;
+      r.measured_for_target = r.sparsity_from_masks;
       r.target_granularity = static_cast<double>(block_size_) / static_cast<double>(r.total_params);
     } else {
       r.measured_for_target = r.sparsity_masked;

@@ -84,10 +84,14 @@ struct SparsityReport {
   int64_t masked_params = 0;      // weights of the masked layers
   int64_t masked_nonzeros = 0;    // non-zeros among them
   int64_t budgeted_nonzeros = 0;  // what the budget allows (exact hard top-k / ERK count)
-  double sparsity_all = 0.0;      // zero_params / total_params
+  double sparsity_all = 0.0;      // zero_params / total_params (exact zeros anywhere)
+  // Zeros the masks made, over all parameters: (masked_params − masked_nonzeros) / total_params.
+  // Differs from sparsity_all by parameters that happen to be exactly zero (e.g. the BatchNorm
+  // shift of a channel whose weights were all pruned never receives a gradient and stays 0).
+  double sparsity_from_masks = 0.0;
   double sparsity_masked = 0.0;   // 1 − masked_nonzeros / masked_params
   double target_sparsity = 0.0;
-  // The reference the target is measured on: sparsity_all (adjusted parameter budget),
+  // The reference the target is measured on: sparsity_from_masks (adjusted parameter budget),
   // sparsity_masked (unadjusted), or 1 − cost_fraction (FLOP / layer costs).
   double measured_for_target = 0.0;
   // Largest deviation from the target the budget rounding allows (one entry's share).
