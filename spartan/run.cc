@@ -147,25 +147,24 @@ absl::Status ValidateSetup(const Setup& setup, const std::string& path) {
 
 absl::StatusOr<SparsityChecker> SparsityChecker::Create(const Setup& setup) {
   SparsityChecker checker;
-  ASSIGN_OR_RETURN(checker.model_, MakeSetupModel(setup));
-  checker.model_->eval();
-  const int64_t side = setup.model().image_size() > 0 ? setup.model().image_size() : 28;
-  const int64_t channels = setup.model().in_channels() > 0 ? setup.model().in_channels() : 1;
-  checker.sample_ = torch::zeros({1, channels, side, side});
+  // One intra-op thread: building a paper-scale model is initialisation-bound, and a busy machine
+  // makes OpenMP teams wait for each other.
+  const int saved_threads = at::get_num_threads();
+  at::set_num_threads(1);
+  auto model = MakeSetupModel(setup);
+  at::set_num_threads(saved_threads);
+  if (!model.ok()) return model.status();
+  checker.model_ = *std::move(model);
   return checker;
 }
 
 absl::Status SparsityChecker::Check(const SparsityConfig& sparsity, const std::string& path,
                                     const std::string& field) const {
   ASSIGN_OR_RETURN(SparsifierOptions options, ToSparsifierOptions(sparsity, path, field));
-  std::function<void()> sample_forward;
-  if (options.cost_model == CostModel::kFlops) {
-    sample_forward = [this] {
-      torch::NoGradGuard no_grad;
-      model_->forward(sample_);
-    };
-  }
-  auto sparsifier = Sparsifier::Create(*model_, options, sample_forward);
+  // The FLOP factors need a forward pass, which training does; everything a config can get wrong
+  // (layers, blocks, target) is checked the same way with the parameter-count cost.
+  if (options.cost_model == CostModel::kFlops) options.cost_model = CostModel::kParameters;
+  auto sparsifier = Sparsifier::Create(*model_, options);
   if (!sparsifier.ok()) return ConfigError(path, field, sparsifier.status().message());
   return absl::OkStatus();
 }
@@ -243,6 +242,11 @@ absl::StatusOr<RunRecord> RunOnce(const RunRequest& request, const RunContext& c
   record.set_samples_per_second(r.samples_per_second);
   record.set_sinkhorn_iterations(r.sinkhorn_iterations);
   record.set_mask_entries(r.mask_entries);
+  for (size_t l = 0; l < r.layer_names.size(); ++l) {
+    record.add_layer_names(r.layer_names[l]);
+    record.add_layer_weights(r.layer_weights[l]);
+    record.add_layer_kept(r.layer_kept[l]);
+  }
   LOG(INFO) << request.label << ": top-1 " << absl::StrFormat("%.2f", record.accuracy())
             << "%, sparsity " << absl::StrFormat("%.4f", record.sparsity_from_masks())
             << " (mask zeros over all parameters), " << absl::StrFormat("%.1f", r.train_seconds) << " s, "

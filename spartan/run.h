@@ -35,8 +35,7 @@ absl::Status ValidateSetup(const Setup& setup, const std::string& path);
 
 // Checks sparsity settings against the setup's model before anything trains: builds the model
 // once and a sparsifier per settings (block shapes dividing the weights, layer_costs matching the
-// masked layers, a reachable target, FLOP factors measurable), so bad input fails with one line
-// naming the file and field.
+// masked layers, a reachable target), so bad input fails with one line naming the file and field.
 class SparsityChecker {
  public:
   static absl::StatusOr<SparsityChecker> Create(const Setup& setup);
@@ -45,7 +44,6 @@ class SparsityChecker {
 
  private:
   std::shared_ptr<Classifier> model_;
-  torch::Tensor sample_;
 };
 
 struct RunContext {

@@ -101,6 +101,17 @@ absl::StatusOr<SparseTrainResult> TrainSparse(Classifier& model, const LabeledIm
   result.sparsifier_seconds = sparsifier->seconds();
   result.final_loss = loss_value;
   result.sinkhorn_iterations = sparsifier->sinkhorn_iterations();
+  {
+    torch::NoGradGuard no_grad;
+    const auto parameters = model.named_parameters();
+    for (const Sparsifier::LayerInfo& layer : sparsifier->layers()) {
+      const torch::Tensor* weight = parameters.find(layer.name + ".weight");
+      if (weight == nullptr) continue;
+      result.layer_names.push_back(layer.name);
+      result.layer_weights.push_back(weight->numel());
+      result.layer_kept.push_back(weight->ne(0).sum().item<int64_t>());
+    }
+  }
   return result;
 }
 

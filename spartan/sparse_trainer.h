@@ -13,6 +13,7 @@
 #define SPARTAN_SPARSE_TRAINER_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -36,6 +37,10 @@ struct SparseTrainResult {
   double samples_per_second = 0.0;
   double final_loss = 0.0;
   int64_t sinkhorn_iterations = 0;
+  // The final allocation: per masked layer, its name, weights and kept (non-zero) weights.
+  std::vector<std::string> layer_names;
+  std::vector<int64_t> layer_weights;
+  std::vector<int64_t> layer_kept;
 };
 
 // Trains `model` in place with `sparsity` (its total_steps and seed are taken from `options`),

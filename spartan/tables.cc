@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -197,6 +198,37 @@ std::string SeedLabel(const std::string& row, uint64_t seed) {
   return absl::StrCat(row, " seed ", seed);
 }
 
+// "Kept weights per layer" of a set of runs: rows in the order given, one column per masked layer
+// (mean over seeds of the non-zero weights left in it).
+class AllocationSection {
+ public:
+  explicit AllocationSection(std::string title) : title_(std::move(title)) {}
+  void Add(const std::string& row, const RunRecord& r) {
+    if (columns_.empty()) {
+      for (int l = 0; l < r.layer_names_size(); ++l) {
+        columns_.push_back(absl::StrCat(r.layer_names(l), " (", r.layer_weights(l), ")"));
+      }
+    }
+    rows_.push_back({row, r});
+  }
+  void AddTo(TableReport* report, const std::string& note) const {
+    if (columns_.empty()) return;
+    SectionBuilder section(title_, columns_, 0);
+    for (const auto& [row, r] : rows_) {
+      for (int l = 0; l < r.layer_kept_size() && l < static_cast<int>(columns_.size()); ++l) {
+        section.Add(row, columns_[l], static_cast<double>(r.layer_kept(l)));
+      }
+    }
+    section.set_note(note);
+    *report->add_sections() = section.Build();
+  }
+
+ private:
+  std::string title_;
+  std::vector<std::string> columns_;
+  std::vector<std::pair<std::string, RunRecord>> rows_;
+};
+
 // Mean over seeds of per-step flips.
 std::vector<double> MeanFlips(const std::vector<RunRecord>& runs) {
   size_t steps = 0;
@@ -264,6 +296,8 @@ absl::StatusOr<TableOutput> RunResnetTable(const TableRun& run) {
   SectionBuilder exact_zeros("Exact zeros over all parameters (%)", columns, 3);
   SectionBuilder timing("Training time per run (s)", columns, 1);
   ExactnessCheck exactness(config.exactness());
+  AllocationSection allocation(
+      "Final allocation: kept weights per layer (column: layer (its weights); mean over seeds)");
 
   const std::string dense_row = MethodLabel(DENSE);
   std::vector<RunRequest> requests;
@@ -301,6 +335,7 @@ absl::StatusOr<TableOutput> RunResnetTable(const TableRun& run) {
         exact_zeros.Add(row, columns[i], 100.0 * r.sparsity_all());
         timing.Add(row, columns[i], r.train_seconds());
         exactness.Add(requests[next].label, r);
+        allocation.Add(absl::StrCat(row, ", ", columns[i]), r);
         ++next;
       }
     }
@@ -318,6 +353,9 @@ absl::StatusOr<TableOutput> RunResnetTable(const TableRun& run) {
   timing.set_note("Wall time of each training run on this machine (a run read back from the "
                   "cache reports the time it took when it was trained).");
   *output.report.add_sections() = timing.Build();
+  allocation.AddTo(&output.report,
+                   "Global allocation lets layers compete: a layer left with no weights "
+                   "disconnects the network (top-1 at chance).");
   AddReported(config.reported(), &output.report);
 
   const double tol = config.ordering().tolerance();
@@ -715,6 +753,8 @@ absl::StatusOr<TableOutput> RunFlopsTable(const TableRun& run) {
   SectionBuilder table("Spartan with parameter-count vs FLOP costs at equal FLOPs: test top-1 (%)",
                        {kTop1, kFlops, kTarget, kSparsity}, 2);
   ExactnessCheck exactness(config.exactness());
+  AllocationSection allocation(
+      "Final allocation: kept weights per layer (column: layer (its weights); mean over seeds)");
   const double tol = config.flop_target().relative_tolerance();
   // Phase 1: the parameter-count runs; phase 2: the FLOP-cost runs at their FLOP fractions.
   std::vector<RunRequest> param_requests;
@@ -758,6 +798,7 @@ absl::StatusOr<TableOutput> RunFlopsTable(const TableRun& run) {
       table.Add(param_row, kFlops, 100.0 * r.flop_fraction());
       table.Add(param_row, kSparsity, 100.0 * r.sparsity_from_masks());
       exactness.Add(param_requests[j].label, r);
+      allocation.Add(param_row, r);
     }
     table.SetText(param_row, kTarget, "—");
     double worst = 0.0;
@@ -770,6 +811,7 @@ absl::StatusOr<TableOutput> RunFlopsTable(const TableRun& run) {
       table.Add(flop_row, kTarget, 100.0 * flop_fraction);
       table.Add(flop_row, kSparsity, 100.0 * r.sparsity_from_masks());
       exactness.Add(flop_requests[j].label, r);
+      allocation.Add(flop_row, r);
       const double rel = std::abs(r.flop_fraction() - flop_fraction) / flop_fraction;
       if (rel >= worst) {
         worst = rel;
@@ -793,6 +835,9 @@ absl::StatusOr<TableOutput> RunFlopsTable(const TableRun& run) {
       "seeds), so the two rows compare accuracy at equal FLOPs. The parameter-count runs are "
       "the Spartan runs of spartan_resnet (shared through the run cache).");
   *output.report.add_sections() = table.Build();
+  allocation.AddTo(&output.report,
+                   "With FLOP costs the layers compete by |w| / (H·W of the layer's output), so a "
+                   "weight of an early, high-resolution convolution must be larger to be kept.");
   exactness.AddClaims(&output.report);
   return output;
 }
