@@ -1,0 +1,78 @@
+// One seed of the backfilling tables: trains or loads every model a setting needs (new model,
+// old model, BCT, ψ, MCL ψ/ρ; training.h), embeds the gallery and queries with counted backbone
+// passes (encoders.h), and runs the online backfilling protocol (protocol.h) for each method or
+// MCL variant. Models, embeddings and curves are memoized for the life of the process under the
+// text that determines them, so the three tables of one `reproduce` run share work; each is a
+// deterministic function of that text, so a memoized value equals a recomputed one.
+#ifndef BACKFILL_PIPELINE_H_
+#define BACKFILL_PIPELINE_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "backfill/config.pb.h"
+#include "backfill/data.h"
+#include "backfill/protocol.h"
+#include "backfill/training.h"
+#include "backfill/transforms.h"
+#include "common/results/registry.h"
+
+namespace repro::backfill {
+
+// A method's metrics at the evaluation points, in percent.
+struct Curve {
+  std::vector<double> t;
+  std::vector<double> map;
+  std::vector<double> cmc1;
+  std::vector<double> cmc5;
+  std::vector<double> nfr;  // negative flips vs old/old
+  double passes_per_query = 0;
+};
+
+// The curve of results of a protocol run (metrics in %).
+Curve ToCurve(const std::vector<StepResult>& steps, double passes_per_query);
+
+// "Offline backfilling", "BCT", "Rank merge (RM)", ...
+std::string MethodLabel(Method method);
+
+class SeedPipeline {
+ public:
+  SeedPipeline(const Config& config, const TableRun& run, const BackfillData& data, uint64_t seed);
+
+  // The curve of `method` in `setting`. OFFLINE and NEW_NEW are built from the old/old and
+  // new/new evaluations (offline serves old/old until the gallery is complete).
+  absl::StatusOr<Curve> MethodCurve(const Setting& setting, Method method);
+  // RT + MCL with a given loss variant (the ablation; ψ only, no learnable new embedding).
+  absl::StatusOr<Curve> VariantCurve(const Setting& setting, MclLossVariant variant);
+  // The fixed systems of the setting: old/old, new/new, and ρ∘φⁿ/ρ∘φⁿ (the learnable new
+  // embedding's own upper bound), as one-point curves.
+  absl::StatusOr<Curve> OldOld(const Setting& setting);
+  absl::StatusOr<Curve> NewNew(const Setting& setting);
+  absl::StatusOr<Curve> RhoNewNew(const Setting& setting);
+
+ private:
+  struct Models;
+  absl::StatusOr<std::shared_ptr<Models>> Prepare(const Setting& setting);
+  absl::StatusOr<ReverseTransform> TrainedPsi(const std::shared_ptr<Models>& m,
+                                              const Setting& setting);
+  absl::StatusOr<MclModels> TrainedMcl(const std::shared_ptr<Models>& m, const Setting& setting,
+                                       MclLossVariant variant, bool with_rho);
+  std::string PsiKey(const Models& m) const;
+  int64_t EmbedBatch() const;
+  absl::StatusOr<Curve> Online(const std::shared_ptr<Models>& m, const std::string& key,
+                               const GalleryEmbeddings& new_gallery,
+                               const QueryEmbeddings& queries);
+
+  const Config& config_;
+  const TableRun& run_;
+  const BackfillData& data_;
+  uint64_t seed_;
+};
+
+}  // namespace repro::backfill
+
+#endif  // BACKFILL_PIPELINE_H_

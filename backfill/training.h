@@ -1,0 +1,81 @@
+// Training of every model of the backfilling tables, each cached under the hash of what determines
+// it (common/results/cache_path.h), so a model shared by several tables or settings trains once:
+//   - backbones φᵒ, φⁿ: cross-entropy through common/train's TrainClassifier;
+//   - BCT (Shen et al. 2020): its own loop, L = CE(w_bct φ(x), y) + λ · CE(w_old φ(x), y) on the
+//     images of the old model's classes, w_old the old model's frozen classifier;
+//   - ψ (reverse transformation): MSE ||ψ(φⁿ(x)) − φᵒ(x)||² on frozen embeddings, Adam;
+//   - MCL: ψ (and ρ) fine-tuned from the RT solution with MSE + λ · L_MCL (mcl_loss.h).
+#ifndef BACKFILL_TRAINING_H_
+#define BACKFILL_TRAINING_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "backfill/config.pb.h"
+#include "backfill/mcl_loss.h"
+#include "backfill/transforms.h"
+#include "common/data/labeled_images.h"
+#include "common/models/classifier.h"
+#include "common/port/torch.h"
+
+namespace repro::backfill {
+
+// Where and under which key a model is cached. An empty dir disables caching.
+struct CacheKey {
+  std::string dir;
+  std::string name;  // file name stem, e.g. "new", "old-open-class", "psi-open-class"
+  std::string text;  // everything that determines the model (config parts, data, seed)
+};
+
+// The training images of `spec`: its classes (all when empty) and a seeded share of each.
+LabeledImages BackboneTrainingData(const Backbone& spec, const LabeledImages& train,
+                                   uint64_t seed);
+
+// Trains (or loads from spec.checkpoint, or from the cache) a backbone. `config_path` and `field`
+// name the config in errors.
+absl::StatusOr<std::shared_ptr<Classifier>> TrainOrLoadBackbone(
+    const Backbone& spec, const LabeledImages& train, uint64_t seed, const CacheKey& cache,
+    const std::string& config_path, const std::string& field);
+
+// The BCT model: the architecture of `new_spec` with the old model's embedding width, trained on
+// new_spec's data with the influence loss through `old_model`'s classifier (frozen) on the images
+// whose label is in `old_classes` (all when empty).
+absl::StatusOr<std::shared_ptr<Classifier>> TrainOrLoadBct(
+    const Backbone& new_spec, Classifier& old_model, const std::vector<int64_t>& old_classes,
+    double influence_weight, const LabeledImages& train, uint64_t seed, const CacheKey& cache,
+    const std::string& config_path);
+
+// Paired frozen embeddings of the same training images.
+struct EmbeddingPairs {
+  torch::Tensor new_embeddings;  // [N, d_new]: φⁿ(x)
+  torch::Tensor old_embeddings;  // [N, d_old]: φᵒ(x)
+  torch::Tensor labels;          // [N] int64
+};
+
+// ψ trained with MSE (or loaded from spec.checkpoint, which must fit d_new -> d_old).
+absl::StatusOr<ReverseTransform> TrainOrLoadPsi(const Psi& spec, const EmbeddingPairs& data,
+                                                bool normalize, uint64_t seed,
+                                                const CacheKey& cache,
+                                                const std::string& config_path);
+
+struct MclModels {
+  ReverseTransform psi{nullptr};
+  NewEmbedding rho{nullptr};  // null unless a learnable new embedding was asked for
+};
+
+// ψ fine-tuned from `rt` with MSE + λ·L_MCL(variant); with `rho_spec`, a learnable new embedding
+// ρ trained jointly (the new space of the loss is then ρ(φⁿ(x))).
+absl::StatusOr<MclModels> TrainOrLoadMcl(const Mcl& spec, MclVariant variant,
+                                         const NewEmbeddingSpec* rho_spec, ReverseTransform rt,
+                                         const EmbeddingPairs& data, bool normalize,
+                                         uint64_t seed, const CacheKey& cache);
+
+// The loss variant of its config enum.
+MclVariant ToMclVariant(MclLossVariant variant);
+
+}  // namespace repro::backfill
+
+#endif  // BACKFILL_TRAINING_H_
