@@ -9,6 +9,9 @@
 // BasisTransformsOnly / Bt2Step is the BTs' share of a step.
 //
 //   flock /tmp/repro-heavy.lock ./bazelw run //bt2:bt2_step_benchmark
+// Threads: all hardware threads, or BT2_THREADS=<n> from the environment.
+#include <cstdlib>
+
 #include "benchmark/benchmark.h"
 #include "bt2/losses.h"
 #include "bt2/models.h"
@@ -18,6 +21,11 @@ namespace repro::bt2 {
 namespace {
 
 constexpr int64_t kBatch = 128;
+
+void UseThreads() {
+  const char* threads = std::getenv("BT2_THREADS");
+  SetThreads(threads != nullptr ? std::atoi(threads) : 0);
+}
 
 Trunk MakeTrunk(int64_t kind) {
   Trunk trunk;
@@ -55,7 +63,7 @@ struct Inputs {
 };
 
 void Bt2Step(benchmark::State& state, bool orthogonal) {
-  SetThreads(0);
+  UseThreads();
   torch::manual_seed(0);
   Bt2Model model(Options(state.range(0), orthogonal));
   torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(1e-3));
@@ -74,7 +82,7 @@ void BM_Bt2Step(benchmark::State& state) { Bt2Step(state, true); }
 void BM_Bt2StepLinearMaps(benchmark::State& state) { Bt2Step(state, false); }
 
 void BM_IndependentStep(benchmark::State& state) {
-  SetThreads(0);
+  UseThreads();
   torch::manual_seed(0);
   NormalizedClassifier model(MakeTrunk(state.range(0)), InputShape{1, 28, 28}, 32, 10);
   torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(1e-3));
@@ -89,7 +97,7 @@ void BM_IndependentStep(benchmark::State& state) {
 
 // R1 on C·f and R2 on z[:d_old], forward and backward, as inside one BT² step.
 void BM_BasisTransformsOnly(benchmark::State& state) {
-  SetThreads(0);
+  UseThreads();
   torch::manual_seed(0);
   SquareMap r1(32, true), r2(32, true);
   const torch::Tensor f = torch::randn({kBatch, 32}, torch::requires_grad());

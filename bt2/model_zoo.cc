@@ -1,6 +1,7 @@
 #include "bt2/model_zoo.h"
 
 #include <cstdlib>
+#include <mutex>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -36,11 +37,30 @@ uint64_t ModelSeed(const TableConfig& config, const std::string& name, uint64_t 
   return MixSeed(seed, std::strtoull(fingerprint.c_str(), nullptr, 16), 0);
 }
 
+// LibTorch's default generator is process-wide: model initialisation (after SeedEverything) and
+// checkpoint loading (which restores its state) hold this lock, so seeds trained concurrently
+// still get the same weights as alone.
+std::mutex& DefaultGeneratorMutex() {
+  static std::mutex* mutex = new std::mutex();
+  return *mutex;
+}
+
+std::shared_ptr<EmbeddingModel> SeededModel(const ModelSpec& spec, int64_t old_dim,
+                                            const Bt2Data& data, uint64_t seed) {
+  std::lock_guard<std::mutex> lock(DefaultGeneratorMutex());
+  SeedEverything(seed);
+  return MakeModel(spec, old_dim, data.input, data.num_classes);
+}
+
 }  // namespace
 
 absl::Status LoadModelCheckpoint(const std::string& checkpoint, const ModelSpec& spec,
                                  const std::string& config_path, EmbeddingModel& model) {
-  const absl::StatusOr<CheckpointState> state = LoadCheckpoint(checkpoint, model, nullptr);
+  absl::StatusOr<CheckpointState> state;
+  {
+    std::lock_guard<std::mutex> lock(DefaultGeneratorMutex());
+    state = LoadCheckpoint(checkpoint, model, nullptr);
+  }
   if (state.ok()) {
     model.eval();
     return absl::OkStatus();
@@ -93,9 +113,7 @@ absl::StatusOr<std::shared_ptr<EmbeddingModel>> ModelZoo::Build(const ModelSpec&
   const ModelSpec* old = spec.old_model().empty() ? nullptr : FindModel(config_, spec.old_model());
   const int64_t old_dim = old != nullptr ? EmbeddingDim(*old) : 0;
   const uint64_t model_seed = ModelSeed(config_, spec.name(), seed);
-  SeedEverything(model_seed);
-  std::shared_ptr<EmbeddingModel> model =
-      MakeModel(spec, old_dim, data_.input, data_.num_classes);
+  std::shared_ptr<EmbeddingModel> model = SeededModel(spec, old_dim, data_, model_seed);
   const std::string label = absl::StrCat(log_prefix_, spec.name(), " seed ", seed);
 
   if (!spec.checkpoint().empty()) {
@@ -108,7 +126,11 @@ absl::StatusOr<std::shared_ptr<EmbeddingModel>> ModelZoo::Build(const ModelSpec&
   const std::string cache_path =
       cache_dir_.empty() ? "" : CachedModelPath(cache_dir_, "bt2", spec.name(), cache_key);
   if (!cache_path.empty() && CheckpointExists(cache_path)) {
-    const absl::StatusOr<CheckpointState> state = LoadCheckpoint(cache_path, *model, nullptr);
+    absl::StatusOr<CheckpointState> state;
+    {
+      std::lock_guard<std::mutex> lock(DefaultGeneratorMutex());
+      state = LoadCheckpoint(cache_path, *model, nullptr);
+    }
     if (state.ok() && state->config_text == cache_key) {
       model->eval();
       log_.push_back(absl::StrCat(label, ": cached (", cache_path, ")"));
@@ -117,8 +139,7 @@ absl::StatusOr<std::shared_ptr<EmbeddingModel>> ModelZoo::Build(const ModelSpec&
     LOG(WARNING) << "ignoring unusable cached model " << cache_path << " ("
                  << (state.ok() ? "its key differs" : std::string(state.status().message()))
                  << "); training it again";
-    SeedEverything(model_seed);
-    model = MakeModel(spec, old_dim, data_.input, data_.num_classes);
+    model = SeededModel(spec, old_dim, data_, model_seed);
   }
 
   // Train: first the models it depends on, then its frozen targets.
@@ -144,8 +165,8 @@ absl::StatusOr<std::shared_ptr<EmbeddingModel>> ModelZoo::Build(const ModelSpec&
       targets.new_targets = EmbedImages(**teacher, train.images);
     }
   }
-  SeedEverything(model_seed);  // loading or training the dependencies drew random numbers
-  model = MakeModel(spec, old_dim, data_.input, data_.num_classes);
+  // Loading or training the dependencies drew random numbers: start from the seed again.
+  model = SeededModel(spec, old_dim, data_, model_seed);
   absl::StatusOr<TrainStats> stats = TrainModel(*model, spec, train, targets, model_seed, label);
   if (!stats.ok()) return stats.status();
   training_seconds_ += stats->seconds;

@@ -21,6 +21,7 @@
 
 namespace repro::bt2 {
 
+// Not thread-safe: use one zoo per thread (different zoos may train concurrently).
 class ModelZoo {
  public:
   // `config` and `data` must outlive the zoo. An empty cache_dir disables the cache.

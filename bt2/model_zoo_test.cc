@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <string>
+#include <thread>
 
 #include "bt2/table_config.h"
 #include "bt2/trainer.h"
@@ -96,6 +97,26 @@ TEST(ModelZooTest, TrainsInDependencyOrderCachesAndReloads) {
   // Without a cache, training again gives the same numbers (seeded, same thread count).
   ModelZoo fresh(config, kPath, data, "", "test/");
   EXPECT_TRUE(torch::equal(*fresh.TestEmbeddings("bt2", 1), bt2_first));
+}
+
+// Seeds trained concurrently (one thread each, one zoo each, as the tables do) get exactly the
+// models they get alone: initialisation and checkpoint loading share LibTorch's default generator
+// under a lock, and nothing else draws from it.
+TEST(ModelZooTest, ConcurrentSeedsMatchSequentialOnes) {
+  const TableConfig config = *ParseTableConfig(Config(), kPath);
+  const Bt2Data data = SyntheticData();
+  const auto embed = [&](uint64_t seed, torch::Tensor* out) {
+    at::set_num_threads(1);
+    ModelZoo zoo(config, kPath, data, "", "test/");
+    *out = *zoo.TestEmbeddings("bt2", seed);
+  };
+  torch::Tensor alone[2], together[2];
+  for (int i = 0; i < 2; ++i) std::thread(embed, i + 1, &alone[i]).join();
+  std::thread a(embed, 1, &together[0]), b(embed, 2, &together[1]);
+  a.join();
+  b.join();
+  for (int i = 0; i < 2; ++i) EXPECT_TRUE(torch::equal(alone[i], together[i])) << "seed " << i + 1;
+  EXPECT_FALSE(torch::equal(alone[0], alone[1]));
 }
 
 TEST(ModelZooTest, MissingOldCheckpointIsOneClearError) {

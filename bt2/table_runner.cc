@@ -1,10 +1,12 @@
 #include "bt2/table_runner.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <map>
 #include <utility>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -15,6 +17,7 @@
 #include "bt2/model_zoo.h"
 #include "bt2/table_config.h"
 #include "common/port/status_macros.h"
+#include "common/port/threads.h"
 #include "common/results/section_builder.h"
 #include "common/results/svg_plot.h"
 #include "experiments/experiment.h"
@@ -43,6 +46,63 @@ Section ReportedSection(const Reported& reported) {
   return section;
 }
 
+struct SeedOutcome {
+  absl::Status status;
+  std::vector<CaseResult> results;  // aligned with the rows
+  std::vector<std::string> dims;    // "m (dq vs dg)" per row
+  std::vector<std::string> log;     // training log, then notes
+  double train_seconds = 0;
+  double eval_seconds = 0;
+};
+
+SeedOutcome RunSeed(const TableConfig& config, const std::string& config_path,
+                    const std::string& cache_dir, const std::string& table, const Bt2Data& data,
+                    const std::vector<RowSpec>& rows, const torch::Tensor& queries, uint64_t seed) {
+  SeedOutcome outcome;
+  const auto fail = [&outcome](absl::Status status) {
+    outcome.status = std::move(status);
+    return std::move(outcome);
+  };
+  ModelZoo zoo(config, config_path, data, cache_dir, absl::StrCat(table, "/"));
+  for (const std::string& name : ModelsInTrainingOrder(config)) {
+    if (absl::Status s = zoo.Get(name, seed).status(); !s.ok()) return fail(s);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  for (const RowSpec& row : rows) {
+    absl::StatusOr<torch::Tensor> q = zoo.TestEmbeddings(row.query, seed);
+    if (!q.ok()) return fail(q.status());
+    absl::StatusOr<torch::Tensor> g = zoo.TestEmbeddings(row.gallery, seed);
+    if (!g.ok()) return fail(g.status());
+    absl::StatusOr<CaseResult> result =
+        MeasureCase(row.query, *q, row.gallery, *g, data.test.labels, queries);
+    if (!result.ok()) return fail(result.status());
+    outcome.results.push_back(*result);
+    outcome.dims.push_back(absl::StrCat(result->dim, " (", q->size(1), " vs ", g->size(1), ")"));
+  }
+  outcome.eval_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  outcome.train_seconds = zoo.training_seconds();
+  outcome.log = zoo.log();
+  // ‖φ_new‖ = √(1 + C²) (C when k = 0) by construction, unless f or u is undefined: an all-zero
+  // ReLU output normalises to 0, as in the official code. Report how often that happens.
+  for (const std::string& name : ModelsInTrainingOrder(config)) {
+    const ModelSpec& spec = *FindModel(config, name);
+    if (spec.kind() != ModelSpec::BT2) continue;
+    absl::StatusOr<torch::Tensor> embeddings = zoo.TestEmbeddings(name, seed);
+    if (!embeddings.ok()) return fail(embeddings.status());
+    const double c = spec.norm_c();
+    const double expected = spec.extra_dims() > 0 ? std::sqrt(1 + c * c) : c;
+    const int64_t off = ((embeddings->norm(2, 1) - expected).abs() > 1e-3).sum().item<int64_t>();
+    if (off > 0) {
+      outcome.log.push_back(absl::StrFormat(
+          "%s seed %d: %d of %d test embeddings do not have the norm %.4f (an all-zero ReLU "
+          "output left f or u undefined)",
+          name, seed, off, embeddings->size(0), expected));
+    }
+  }
+  return outcome;
+}
+
 }  // namespace
 
 absl::Status ValidateBt2Table(const std::string& text, const std::string& path) {
@@ -58,42 +118,48 @@ absl::StatusOr<TableOutput> RunBt2Table(const std::string& table, const TableRun
   const torch::Tensor queries = FixedQueries(data.test.labels, config.eval().queries_per_class());
   const std::vector<RowSpec> rows = TableRows(config);
 
+  // Train (or load) and measure every seed: concurrently, one thread each, when the config asks
+  // for it (the numbers then do not depend on --threads), else one after another.
+  std::vector<SeedOutcome> outcomes(seeds.size());
+  const auto run_seed = [&](size_t i) {
+    outcomes[i] = RunSeed(config, run.config_path, run.cache_dir, table, data, rows, queries,
+                          seeds[i]);
+  };
+  if (config.parallel_seeds()) {
+    // Up to --threads + 1 seeds at a time: 3 seeds on 2 cores then share them evenly instead of
+    // leaving one core idle while the last seed runs alone.
+    const int cores = run.threads > 0 ? run.threads : HardwareThreads();
+    const int workers =
+        cores <= 1 ? 1 : std::min<int>(cores + 1, static_cast<int>(seeds.size()));
+    std::atomic<size_t> next{0};
+    std::vector<std::thread> threads;
+    for (int w = 0; w < workers; ++w) {
+      threads.emplace_back([&] {
+        at::set_num_threads(1);
+        for (size_t i = next++; i < seeds.size(); i = next++) run_seed(i);
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+    SetThreads(run.threads);  // the workers changed LibTorch's default for new threads
+  } else {
+    for (size_t i = 0; i < seeds.size(); ++i) run_seed(i);
+  }
+
   // Every (row, metric) -> per-seed values, for the sections, the claims and the plots.
   SectionBuilder all("all rows", {kTop1, kMap});
   std::map<std::string, std::string> dims;  // row -> "m (dq vs dg)"
-  ModelZoo zoo(config, run.config_path, data, run.cache_dir, absl::StrCat(table, "/"));
-  double eval_seconds = 0;
-  for (uint64_t seed : seeds) {
-    for (const std::string& name : ModelsInTrainingOrder(config)) {
-      RETURN_IF_ERROR(zoo.Get(name, seed).status());
+  double train_seconds = 0, eval_seconds = 0;
+  std::vector<std::string> log;
+  for (const SeedOutcome& outcome : outcomes) {
+    RETURN_IF_ERROR(outcome.status);
+    for (size_t r = 0; r < rows.size(); ++r) {
+      all.Add(rows[r].label, kTop1, outcome.results[r].top1);
+      all.Add(rows[r].label, kMap, outcome.results[r].map);
+      dims[rows[r].label] = outcome.dims[r];
     }
-    const auto start = std::chrono::steady_clock::now();
-    for (const RowSpec& row : rows) {
-      ASSIGN_OR_RETURN(const torch::Tensor q, zoo.TestEmbeddings(row.query, seed));
-      ASSIGN_OR_RETURN(const torch::Tensor g, zoo.TestEmbeddings(row.gallery, seed));
-      ASSIGN_OR_RETURN(const CaseResult result,
-                       MeasureCase(row.query, q, row.gallery, g, data.test.labels, queries));
-      all.Add(row.label, kTop1, result.top1);
-      all.Add(row.label, kMap, result.map);
-      dims[row.label] = absl::StrCat(result.dim, " (", q.size(1), " vs ", g.size(1), ")");
-    }
-    eval_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    // ‖φ_new‖ = √(1 + C²) (C when k = 0) by construction, unless f or u is undefined: an all-zero
-    // ReLU output normalises to 0, as in the official code. Report how often that happens.
-    for (const std::string& name : ModelsInTrainingOrder(config)) {
-      const ModelSpec& spec = *FindModel(config, name);
-      if (spec.kind() != ModelSpec::BT2) continue;
-      ASSIGN_OR_RETURN(const torch::Tensor embeddings, zoo.TestEmbeddings(name, seed));
-      const double c = spec.norm_c();
-      const double expected = spec.extra_dims() > 0 ? std::sqrt(1 + c * c) : c;
-      const int64_t off = ((embeddings.norm(2, 1) - expected).abs() > 1e-3).sum().item<int64_t>();
-      if (off > 0) {
-        report.add_notes(absl::StrFormat(
-            "%s seed %d: %d of %d test embeddings do not have the norm %.4f (an all-zero ReLU "
-            "output left f or u undefined)",
-            name, seed, off, embeddings.size(0), expected));
-      }
-    }
+    train_seconds += outcome.train_seconds;
+    eval_seconds += outcome.eval_seconds;
+    log.insert(log.end(), outcome.log.begin(), outcome.log.end());
   }
 
   // The measured cases.
@@ -176,9 +242,11 @@ absl::StatusOr<TableOutput> RunBt2Table(const std::string& table, const TableRun
     entry->set_title(sweep.title());
   }
 
-  report.add_notes(absl::StrFormat("Training %.1f s, retrieval evaluation %.1f s (this run).",
-                                   zoo.training_seconds(), eval_seconds));
-  for (const std::string& line : zoo.log()) report.add_notes(line);
+  report.add_notes(absl::StrFormat(
+      "Training %.1f s, retrieval evaluation %.1f s (this run; summed over seeds%s).",
+      train_seconds, eval_seconds,
+      config.parallel_seeds() ? ", which ran concurrently, one thread each" : ""));
+  for (const std::string& line : log) report.add_notes(line);
   return output;
 }
 

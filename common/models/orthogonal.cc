@@ -12,6 +12,23 @@ torch::Tensor MakeOrthogonal(const torch::Tensor& m) {
   return q * torch::sign(r.diagonal()).unsqueeze(0);
 }
 
+torch::Tensor MatrixExp(const torch::Tensor& a) {
+  TORCH_CHECK(a.dim() == 2 && a.size(0) == a.size(1), "MatrixExp: expected a square matrix, got ",
+              a.sizes());
+  constexpr int kDegree = 12;
+  constexpr double kMaxNorm = 1.0;
+  const double norm = a.detach().abs().sum(0).max().item<double>();  // the 1-norm
+  TORCH_CHECK(std::isfinite(norm), "MatrixExp: the matrix is not finite");
+  const int squarings = norm > kMaxNorm ? static_cast<int>(std::ceil(std::log2(norm / kMaxNorm))) : 0;
+  const torch::Tensor x = a * std::ldexp(1.0, -squarings);
+  const torch::Tensor eye = torch::eye(a.size(0), a.options());
+  // I + x (I + x/2 (I + x/3 (... (I + x/12)))).
+  torch::Tensor result = torch::add(eye, x, 1.0 / kDegree);
+  for (int k = kDegree - 1; k >= 1; --k) result = torch::addmm(eye, x, result, 1.0, 1.0 / k);
+  for (int i = 0; i < squarings; ++i) result = result.matmul(result);
+  return result;
+}
+
 OrthogonalLinearImpl::OrthogonalLinearImpl(const OrthogonalLinearOptions& options)
     : options_(options) {
   const int64_t d = options_.dim();
@@ -25,7 +42,7 @@ OrthogonalLinearImpl::OrthogonalLinearImpl(const OrthogonalLinearOptions& option
 
 torch::Tensor OrthogonalLinearImpl::weight() const {
   const torch::Tensor a = raw.tril();
-  return base.matmul(torch::matrix_exp(a - a.t()));
+  return base.matmul(MatrixExp(a - a.t()));
 }
 
 torch::Tensor OrthogonalLinearImpl::forward(const torch::Tensor& x) {

@@ -25,6 +25,28 @@ TEST(MakeOrthogonalTest, QrWithPositiveDiagonal) {
   EXPECT_TRUE(torch::allclose(q.matmul(r), m, 1e-12, 1e-12));
 }
 
+TEST(MatrixExpTest, MatchesTorchMatrixExpAndItsGradient) {
+  torch::manual_seed(6);
+  for (double scale : {0.0, 0.01, 0.3, 1.0, 4.0, 20.0}) {
+    const torch::Tensor raw = torch::randn({12, 12}, torch::kFloat64) * scale;
+    for (const torch::Tensor& a : {raw, raw - raw.t()}) {  // general and skew-symmetric
+      const torch::Tensor x = a.clone().requires_grad_(true);
+      const torch::Tensor y = a.clone().requires_grad_(true);
+      const torch::Tensor ours = MatrixExp(x);
+      const torch::Tensor reference = torch::matrix_exp(y);
+      const double size = reference.abs().max().item<double>();
+      EXPECT_LT((ours - reference).abs().max().item<double>(), 1e-10 * size) << "scale " << scale;
+      const torch::Tensor weights = torch::randn({12, 12}, torch::kFloat64);
+      (ours * weights).sum().backward();
+      (reference * weights).sum().backward();
+      const double grad_size = y.grad().abs().max().item<double>();
+      EXPECT_LT((x.grad() - y.grad()).abs().max().item<double>(), 1e-8 * grad_size + 1e-12)
+          << "scale " << scale;
+    }
+  }
+  EXPECT_THROW(MatrixExp(torch::randn({2, 3})), c10::Error);
+}
+
 TEST(OrthogonalLinearTest, StartsAtTheOrthogonalBase) {
   torch::manual_seed(0);
   OrthogonalLinear bt{OrthogonalLinearOptions(16)};
