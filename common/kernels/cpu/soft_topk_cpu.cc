@@ -284,14 +284,15 @@ void HardTopKMask(const float* u, const float* c, int64_t n, double budget, cons
 SoftTopKStats SoftTopKForward(const float* v, const float* c, int64_t n, double budget,
                               const SoftTopKOptions& options, float* mask) {
   SoftTopKStats stats;
-  float* u = mask;  // unit values live in the output buffer until the last pass
-  ForEachChunk(n, [&](int64_t, int64_t lo, int64_t hi) {
-    if (c == nullptr) {
-      std::copy(v + lo, v + hi, u + lo);
-    } else {
-      for (int64_t i = lo; i < hi; ++i) u[i] = v[i] / c[i];
-    }
-  });
+  // Unit values u = v / c: the values themselves for unit costs, else kept in the output buffer
+  // until the last pass overwrites them with the mask.
+  const float* u = v;
+  if (c != nullptr) {
+    ForEachChunk(n, [&](int64_t, int64_t lo, int64_t hi) {
+      for (int64_t i = lo; i < hi; ++i) mask[i] = v[i] / c[i];
+    });
+    u = mask;
+  }
   stats.threshold = FindTopKThreshold(u, c, n, budget);
   if (stats.threshold.keep_all) {
     std::fill(mask, mask + n, 1.0f);
