@@ -68,7 +68,8 @@ class CompatMatrixTest : public ::testing::Test {
     }
   }
   std::string Checkpoint(const std::string& name) const {
-    return CachedModelPath(cache_, "bt2", name, ModelCacheKey(config_, name, 1));
+    const std::string kind = name == "old" ? "independent" : name == "bt2" ? "bt2" : "bct";
+    return CachedModelPath(cache_, "bt2", kind, ModelCacheKey(config_, name, 1));
   }
   CompatibilityRequest Request(const std::string& old_model, const std::string& new_model) const {
     CompatibilityRequest request;

@@ -30,6 +30,17 @@ const char* KindName(ModelSpec::Kind kind) {
   }
 }
 
+std::string CacheName(ModelSpec::Kind kind) {
+  switch (kind) {
+    case ModelSpec::INDEPENDENT:
+      return "independent";
+    case ModelSpec::BCT:
+      return "bct";
+    default:
+      return "bt2";
+  }
+}
+
 // Each model draws its initialisation and batch order from its own stream: a function of the
 // seed and of what the model is, so that two models of one seed do not share initial weights.
 uint64_t ModelSeed(const TableConfig& config, const std::string& name, uint64_t seed) {
@@ -123,8 +134,10 @@ absl::StatusOr<std::shared_ptr<EmbeddingModel>> ModelZoo::Build(const ModelSpec&
     return model;
   }
   const std::string cache_key = ModelCacheKey(config_, spec.name(), seed);
+  // Named by kind, not by the config's model name, so that equal models in different tables
+  // (e.g. "new" in bt2_model_change and "new_cnn" in bt2_series) share one file.
   const std::string cache_path =
-      cache_dir_.empty() ? "" : CachedModelPath(cache_dir_, "bt2", spec.name(), cache_key);
+      cache_dir_.empty() ? "" : CachedModelPath(cache_dir_, "bt2", CacheName(spec.kind()), cache_key);
   if (!cache_path.empty() && CheckpointExists(cache_path)) {
     absl::StatusOr<CheckpointState> state;
     {

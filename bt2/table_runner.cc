@@ -87,7 +87,7 @@ SeedOutcome RunSeed(const TableConfig& config, const std::string& config_path,
   // ReLU output normalises to 0, as in the official code. Report how often that happens.
   for (const std::string& name : ModelsInTrainingOrder(config)) {
     const ModelSpec& spec = *FindModel(config, name);
-    if (spec.kind() != ModelSpec::BT2) continue;
+    if (spec.kind() != ModelSpec::BT2 || spec.unconstrained_maps()) continue;
     absl::StatusOr<torch::Tensor> embeddings = zoo.TestEmbeddings(name, seed);
     if (!embeddings.ok()) return fail(embeddings.status());
     const double c = spec.norm_c();
