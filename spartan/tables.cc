@@ -194,6 +194,14 @@ absl::Status ValidateReported(const google::protobuf::RepeatedPtrField<ReportedT
   return absl::OkStatus();
 }
 
+// Notes every table carries about how its runs execute.
+void AddRunNotes(TableReport* report) {
+  report->add_notes(
+      "Runs execute concurrently, each on one intra-op thread (up to --threads runs at a time), so "
+      "every number is independent of the thread count; finished runs are cached by the hash of "
+      "everything that determines them, and tables that share a run train it once.");
+}
+
 std::string SeedLabel(const std::string& row, uint64_t seed) {
   return absl::StrCat(row, " seed ", seed);
 }
@@ -285,6 +293,7 @@ absl::StatusOr<TableOutput> RunResnetTable(const TableRun& run) {
   RETURN_IF_ERROR(ParseResnet(run.config_text, run.config_path, &config));
   TableOutput output;
   const std::vector<uint64_t> seeds = StartReport(config.experiment(), run, &output.report);
+  AddRunNotes(&output.report);
   ASSIGN_OR_RETURN(const RunContext context, LoadContext(config.experiment(), run));
   const Setup& setup = config.setup();
 
@@ -474,6 +483,7 @@ absl::StatusOr<TableOutput> RunVitBlocksTable(const TableRun& run) {
   RETURN_IF_ERROR(ParseVit(run.config_text, run.config_path, &config));
   TableOutput output;
   const std::vector<uint64_t> seeds = StartReport(config.experiment(), run, &output.report);
+  AddRunNotes(&output.report);
   ASSIGN_OR_RETURN(const RunContext context, LoadContext(config.experiment(), run));
   const Setup& setup = config.setup();
 
@@ -617,6 +627,7 @@ absl::StatusOr<TableOutput> RunAblationTable(const TableRun& run) {
   RETURN_IF_ERROR(ParseAblation(run.config_text, run.config_path, &config));
   TableOutput output;
   const std::vector<uint64_t> seeds = StartReport(config.experiment(), run, &output.report);
+  AddRunNotes(&output.report);
   ASSIGN_OR_RETURN(const RunContext context, LoadContext(config.experiment(), run));
   const Setup& setup = config.setup();
 
@@ -744,6 +755,7 @@ absl::StatusOr<TableOutput> RunFlopsTable(const TableRun& run) {
   RETURN_IF_ERROR(ParseFlops(run.config_text, run.config_path, &config));
   TableOutput output;
   const std::vector<uint64_t> seeds = StartReport(config.experiment(), run, &output.report);
+  AddRunNotes(&output.report);
   ASSIGN_OR_RETURN(const RunContext context, LoadContext(config.experiment(), run));
   const Setup& setup = config.setup();
 
@@ -832,8 +844,7 @@ absl::StatusOr<TableOutput> RunFlopsTable(const TableRun& run) {
       "FLOPs follow the linear cost model: a kept conv weight costs its output's H·W "
       "multiply-adds, a kept linear weight 1, as a fraction of the dense masked layers. Each "
       "FLOP-cost run targets the FLOP fraction the parameter-count runs reached (mean over "
-      "seeds), so the two rows compare accuracy at equal FLOPs. The parameter-count runs are "
-      "the Spartan runs of spartan_resnet (shared through the run cache).");
+      "seeds), so the two rows compare accuracy at equal FLOPs.");
   *output.report.add_sections() = table.Build();
   allocation.AddTo(&output.report,
                    "With FLOP costs the layers compete by |w| / (H·W of the layer's output), so a "
