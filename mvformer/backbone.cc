@@ -13,7 +13,7 @@ namespace {
 
 namespace nn = torch::nn;
 
-constexpr int64_t kRenderCanvas = 24;
+constexpr int64_t kRenderCanvas = 20;
 constexpr uint64_t kRenderStream = 0x5350524954450001ULL;  // "SPRITE"
 
 torch::nn::Conv2d Conv(int64_t in, int64_t out, int64_t stride) {

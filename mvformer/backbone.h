@@ -75,7 +75,7 @@ class SpriteCnnImpl : public Classifier {
 TORCH_MODULE(SpriteCnn);
 
 // Fashion-MNIST images [N, 1, 28, 28] rendered as the videos render their sprites: area-downsampled
-// to 16x16, scaled by U(0.7, 1), max-composited at the centre of a 24x24 canvas of background
+// to 16x16, scaled by U(0.7, 1), max-composited at the centre of a 20x20 canvas of background
 // U(0, 0.2) plus N(0, 0.03^2) noise. Deterministic in `seed`.
 LabeledImages RenderSpriteImages(const LabeledImages& images, uint64_t seed);
 

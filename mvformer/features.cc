@@ -32,27 +32,40 @@ FeatureBank ExtractFeatureBank(FrameBackbone& backbone, const VideoDataset& data
   bank.grid_width = backbone.grid_width();
   bank.layer_channels = backbone.layer_channels();
   bank.cls_channels = backbone.cls_channels();
-  for (const Video& video : data.train) {
-    bank.train.push_back({ExtractVideoFeatures(backbone, video.frames, options.chunk_frames)});
-  }
-  for (const Video& video : data.val) {
-    bank.val.push_back(ExtractVideoFeatures(backbone, video.frames, options.chunk_frames));
-  }
+  const int64_t train = static_cast<int64_t>(data.train.size()), val = static_cast<int64_t>(data.val.size());
+  bank.train.resize(train);
+  bank.val.resize(val);
+  // One video per task, each single-threaded inside: a busy machine then costs one barrier per
+  // call, not one per convolution.
+  at::parallel_for(0, train + val, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const Video& video = i < train ? data.train[i] : data.val[i - train];
+      VideoFeatures features = ExtractVideoFeatures(backbone, video.frames, options.chunk_frames);
+      if (i < train) {
+        bank.train[i] = {std::move(features)};
+      } else {
+        bank.val[i - train] = std::move(features);
+      }
+    }
+  });
   return bank;
 }
 
 void AddAugmentedCopies(FrameBackbone& backbone, const VideoDataset& data, const FeatureOptions& options,
                         FeatureBank* bank) {
   TORCH_CHECK(bank->train.size() == data.train.size(), "AddAugmentedCopies: bank and data differ");
-  for (size_t v = 0; v < data.train.size(); ++v) {
-    const torch::Tensor frames = data.train[v].frames.to(torch::kFloat32).div_(255.0);
-    for (int64_t c = static_cast<int64_t>(bank->train[v].size()); c <= options.augmented_copies; ++c) {
-      const ClipAugmentation aug =
-          DrawClipAugmentation(options.augment, MixSeed(options.seed ^ kAugmentStream, v, c));
-      bank->train[v].push_back(
-          ExtractVideoFeatures(backbone, ApplyClipAugmentation(frames, aug), options.chunk_frames));
+  const int64_t videos = static_cast<int64_t>(data.train.size());
+  at::parallel_for(0, videos, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t v = begin; v < end; ++v) {
+      const torch::Tensor frames = data.train[v].frames.to(torch::kFloat32).div_(255.0);
+      std::vector<VideoFeatures>& copies = bank->train[v];
+      for (int64_t c = static_cast<int64_t>(copies.size()); c <= options.augmented_copies; ++c) {
+        const ClipAugmentation aug =
+            DrawClipAugmentation(options.augment, MixSeed(options.seed ^ kAugmentStream, v, c));
+        copies.push_back(ExtractVideoFeatures(backbone, ApplyClipAugmentation(frames, aug), options.chunk_frames));
+      }
     }
-  }
+  });
 }
 
 ChannelRange AllLayers(const FeatureBank& bank) {

@@ -6,6 +6,35 @@ namespace repro::mvformer {
 
 namespace nn = torch::nn;
 
+torch::Tensor GeneratorDropout(const torch::Tensor& x, double p, bool training, torch::Generator* generator) {
+  if (!training || p <= 0) return x;
+  torch::Tensor keep = torch::empty_like(x);
+  if (generator != nullptr) {
+    keep.bernoulli_(1.0 - p, *generator);
+  } else {
+    keep.bernoulli_(1.0 - p);
+  }
+  return x * keep / (1.0 - p);
+}
+
+TemporalEncoderLayerImpl::TemporalEncoderLayerImpl(int64_t dim, int64_t heads, int64_t ff_dim, double dropout)
+    : dropout_(dropout) {
+  norm1 = register_module("norm1", nn::LayerNorm(nn::LayerNormOptions({dim})));
+  attention = register_module("attention", MultiHeadSelfAttention(dim, heads, /*attention_dropout=*/0.0));
+  norm2 = register_module("norm2", nn::LayerNorm(nn::LayerNormOptions({dim})));
+  fc1 = register_module("fc1", nn::Linear(dim, ff_dim));
+  fc2 = register_module("fc2", nn::Linear(ff_dim, dim));
+}
+
+torch::Tensor TemporalEncoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& key_padding_mask,
+                                                torch::Generator* generator) {
+  const bool train = is_training();
+  torch::Tensor y = x + GeneratorDropout(attention->forward(norm1->forward(x), key_padding_mask).first,
+                                         dropout_, train, generator);
+  return y + GeneratorDropout(fc2->forward(torch::relu(fc1->forward(norm2->forward(y)))), dropout_, train,
+                              generator);
+}
+
 bool UsesTokens(FrontEnd front_end) {
   return front_end == FrontEnd::kLstp || front_end == FrontEnd::kLateAvg ||
          front_end == FrontEnd::kLateMax;
@@ -69,18 +98,16 @@ MvFormerImpl::MvFormerImpl(const MvFormerOptions& options) : options_(options) {
       break;
   }
   if (smart) in += options.entities();  // one-hot entity id
-  dropout = register_module("dropout", nn::Dropout(options.dropout()));
   fc1 = register_module("fc1", nn::Linear(in, options.fc_dim()));
   bn1 = register_module("bn1", nn::BatchNorm1d(options.fc_dim()));
   fc2 = register_module("fc2", nn::Linear(options.fc_dim(), options.fc_dim()));
   bn2 = register_module("bn2", nn::BatchNorm1d(options.fc_dim()));
   video_embedding = register_module("video_embedding", nn::Linear(options.fc_dim(), options.hidden_dim()));
-  encoder = register_module(
-      "encoder", TransformerEncoder(TransformerBlockOptions(options.hidden_dim(), options.heads())
-                                        .mlp_dim(options.ff_dim())
-                                        .dropout(options.dropout())
-                                        .activation(MlpActivation::kRelu),
-                                    options.encoder_layers(), /*final_norm=*/false));
+  encoder = register_module("encoder", nn::ModuleList());
+  for (int64_t i = 0; i < options.encoder_layers(); ++i) {
+    encoder->push_back(
+        TemporalEncoderLayer(options.hidden_dim(), options.heads(), options.ff_dim(), options.dropout()));
+  }
   XavierInitLinears(*encoder);
   embedding = register_module("embedding", nn::Linear(options.hidden_dim(), options.embedding_dim()));
   projection = register_module(
@@ -130,15 +157,16 @@ torch::Tensor MvFormerImpl::forward(const FrameBatch& batch) {
     x = torch::cat({x, one_hot}, 3);
   }
   x = x.reshape({b * t * e, -1});
-  x = torch::relu(bn1->forward(fc1->forward(dropout->forward(x))));
-  x = torch::relu(bn2->forward(fc2->forward(dropout->forward(x))));
+  x = torch::relu(bn1->forward(fc1->forward(Dropout(x))));
+  x = torch::relu(bn2->forward(fc2->forward(Dropout(x))));
   x = video_embedding->forward(x).view({b, t, e, -1});
   const int64_t h = x.size(3);
-  x = dropout->forward(x + TemporalCode(batch.positions, h).unsqueeze(2));
+  x = Dropout(x + TemporalCode(batch.positions, h).unsqueeze(2));
   // Entity-major sequence: [B, E, T, H] -> [B, E*T, H]; every entity's copy of a padded frame masked.
   x = x.permute({0, 2, 1, 3}).reshape({b, e * t, h});
   const torch::Tensor mask = batch.padding.unsqueeze(1).expand({b, e, t}).reshape({b, e * t});
-  x = encoder->forward(x, mask).reshape({b, e, t, h});
+  for (const auto& layer : *encoder) x = layer->as<TemporalEncoderLayerImpl>()->forward(x, mask, generator_);
+  x = x.reshape({b, e, t, h});
   x = options_.read_out() == ReadOut::kOne ? x.select(1, 0) : x.mean(1);  // [B, T, H]
   return embedding->forward(x);
 }

@@ -57,6 +57,32 @@ struct MvFormerOptions {
   TORCH_ARG(int64_t, projection_dim) = 32;
 };
 
+// Inverted dropout whose mask comes from `generator` (the default generator when null): a run that
+// owns its generator stays deterministic while other runs train concurrently in the same process.
+torch::Tensor GeneratorDropout(const torch::Tensor& x, double p, bool training, torch::Generator* generator);
+
+// One layer of MV-Former's temporal transformer (spec §2, pre-LN, as the official code):
+//   x += Dropout(MHA(LN1(x)));   x += Dropout(W2 ReLU(W1 LN2(x)))
+// with no attention dropout and no dropout inside the feed-forward block. The attention is
+// common/models' MultiHeadSelfAttention; the layer exists so that its dropout can draw from a
+// per-run generator.
+class TemporalEncoderLayerImpl : public torch::nn::Module {
+ public:
+  TemporalEncoderLayerImpl(int64_t dim, int64_t heads, int64_t ff_dim, double dropout);
+
+  // x: [B, S, dim]; key_padding_mask: [B, S] bool (true = padding) -> [B, S, dim].
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_padding_mask,
+                        torch::Generator* generator);
+
+  torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr};
+  MultiHeadSelfAttention attention{nullptr};
+  torch::nn::Linear fc1{nullptr}, fc2{nullptr};
+
+ private:
+  double dropout_;
+};
+TORCH_MODULE(TemporalEncoderLayer);
+
 // Whether a front end reads the patch tokens / the CLS vector.
 bool UsesTokens(FrontEnd front_end);
 bool UsesCls(FrontEnd front_end);
@@ -80,22 +106,29 @@ class MvFormerImpl : public torch::nn::Module {
   // LSTP only: tokens [M, N, C] -> attention of each query over the patches [M, E, N].
   torch::Tensor lstp_attention(const torch::Tensor& tokens);
 
+  // Where dropout draws its masks (not owned; null: the default generator).
+  void set_generator(torch::Generator* generator) { generator_ = generator; }
+
   const MvFormerOptions& options() const { return options_; }
 
   LearnableSpatialTokenPooling lstp{nullptr};  // LSTP
   torch::nn::Linear fwb{nullptr};              // FWB: C_cls -> pool_dim * E
-  torch::nn::Dropout dropout{nullptr};
   torch::nn::Linear fc1{nullptr}, fc2{nullptr}, video_embedding{nullptr}, embedding{nullptr};
   torch::nn::BatchNorm1d bn1{nullptr}, bn2{nullptr};
-  TransformerEncoder encoder{nullptr};
+  torch::nn::ModuleList encoder{nullptr};  // TemporalEncoderLayer x encoder_layers
   torch::nn::Sequential projection{nullptr};
 
  private:
   // [B, T, E, C_in] tokens of each frame.
   torch::Tensor FrameTokens(const FrameBatch& batch);
 
+  torch::Tensor Dropout(const torch::Tensor& x) {
+    return GeneratorDropout(x, options_.dropout(), is_training(), generator_);
+  }
+
   MvFormerOptions options_;
   torch::Tensor grid_code_;  // [N, position_dims]
+  torch::Generator* generator_ = nullptr;
 };
 TORCH_MODULE(MvFormer);
 

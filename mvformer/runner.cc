@@ -1,9 +1,11 @@
 #include "mvformer/runner.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <set>
+#include <thread>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -100,8 +102,8 @@ absl::Status CheckConfig(const MvformerConfig& c, const std::string& path, Table
     if (b.train_epochs() < 1 || b.batch_size() < 1 || b.lr() <= 0 || b.max_train_images() < 0) {
       return ConfigError(path, "backbone", "SPRITE_CNN needs train_epochs >= 1, batch_size >= 1, lr > 0");
     }
-    if (data.source() != VideoDataConfig::SPRITE_PHASE || data.color()) {
-      return ConfigError(path, "backbone.kind", "SPRITE_CNN reads grey SpritePhase frames");
+    if (data.color() || (data.source() == VideoDataConfig::FRAME_FOLDERS && data.frame_size() != 64)) {
+      return ConfigError(path, "backbone.kind", "SPRITE_CNN reads grey 64x64 frames (color false, frame_size 64)");
     }
   } else if (b.weights().empty()) {
     return ConfigError(path, "backbone.weights", "DINO_VIT_B8 needs the path of its converted weights");
@@ -229,7 +231,7 @@ std::string BackboneKey(const BackboneConfig& b) {
   key.set_max_train_images(b.max_train_images());
   key.set_seed(b.seed());
   key.set_weights(b.weights());
-  return absl::StrCat("mvformer backbone v1\n", key.DebugString());
+  return absl::StrCat("mvformer backbone v2\n", key.DebugString());
 }
 
 std::string Slug(const std::string& text) {
@@ -412,32 +414,50 @@ absl::StatusOr<Prepared> Workspace::Prepare(Variant variant, bool need_augmented
   return cache.prepared;
 }
 
-absl::StatusOr<RowResult> Workspace::Run(Variant variant, const RowConfig& row, uint64_t seed, bool evaluate) {
-  const ModelConfig m = ResolveModel(config_.base_model(), row.model());
-  ASSIGN_OR_RETURN(Prepared prepared, Prepare(variant, /*need_augmented=*/false));
+struct Workspace::Job {
+  std::string label;
+  Variant variant = VARIANT_UNSPECIFIED;
+  uint64_t seed = 0;
+  std::string key;
+  std::string path;
   RowResult result;
+  absl::Status status;
+};
+
+absl::StatusOr<Workspace::Job> Workspace::PrepareJob(Variant variant, const RowConfig& row, uint64_t seed,
+                                                     const Prepared& prepared) {
+  const ModelConfig m = ResolveModel(config_.base_model(), row.model());
+  Job job;
+  job.label = absl::StrCat(VariantTag(variant).empty() ? "" : VariantTag(variant) + " ", row.label());
+  job.variant = variant;
+  job.seed = seed;
+  RowResult& result = job.result;
   result.channels = m.layers() == ModelConfig::LAST_LAYER ? LastLayer(*prepared.bank) : AllLayers(*prepared.bank);
+  // Model initialisation draws from the default generator: done here, on the calling thread.
   SeedEverything(seed);
   result.model = MvFormer(ModelOptions(m, *prepared.bank, result.channels));
-  const TrainConfig& t = config_.train();
-  const std::string key = absl::StrCat("mvformer model v1\n", BackboneKey(config_.backbone()),
-                                       config_.data().DebugString(), "variant ", variant, "\n",
-                                       config_.backbone().DebugString(), m.DebugString(), t.DebugString(),
-                                       "seed ", seed, "\n");
-  const std::string path = CachedModelPath(run_.cache_dir, "mvformer",
-                                           Slug(absl::StrCat(VariantTag(variant), " ", row.label())), key);
-  const std::string speed_path = path + ".speed";
-  if (CheckpointExists(path)) {
-    ASSIGN_OR_RETURN(const CheckpointState state, LoadCheckpoint(path, *result.model, /*optimizer=*/nullptr));
-    result.cached = state.step == t.steps() && state.config_text == key;
-    if (auto speed = ReadFile(speed_path); result.cached && speed.ok()) {
-      (void)absl::SimpleAtod(absl::StripAsciiWhitespace(*speed), &result.frames_per_second);
+  job.key = absl::StrCat("mvformer model v1\n", BackboneKey(config_.backbone()), config_.data().DebugString(),
+                         "variant ", variant, "\n", config_.backbone().DebugString(), m.DebugString(),
+                         config_.train().DebugString(), "seed ", seed, "\n");
+  job.path = CachedModelPath(run_.cache_dir, "mvformer", Slug(job.label), job.key);
+  if (CheckpointExists(job.path)) {
+    MvFormer cached(ModelOptions(m, *prepared.bank, result.channels));
+    ASSIGN_OR_RETURN(const CheckpointState state, LoadCheckpoint(job.path, *cached, /*optimizer=*/nullptr));
+    result.cached = state.step == config_.train().steps() && state.config_text == job.key;
+    if (result.cached) {
+      result.model = cached;
+      if (auto speed = ReadFile(job.path + ".speed"); speed.ok()) {
+        (void)absl::SimpleAtod(absl::StripAsciiWhitespace(*speed), &result.frames_per_second);
+      }
     }
   }
+  return job;
+}
+
+absl::Status Workspace::Execute(Job& job, const Prepared& prepared, bool evaluate) {
+  RowResult& result = job.result;
+  const TrainConfig& t = config_.train();
   if (!result.cached) {
-    ASSIGN_OR_RETURN(prepared, Prepare(variant, /*need_augmented=*/true));
-    SeedEverything(seed);
-    result.model = MvFormer(ModelOptions(m, *prepared.bank, result.channels));
     MvFormerTrainOptions options;
     options.steps = t.steps();
     options.batch_videos = t.batch_videos();
@@ -448,49 +468,113 @@ absl::StatusOr<RowResult> Workspace::Run(Variant variant, const RowConfig& row, 
     options.sampling_region = t.sampling_region();
     options.loss.temperature = t.temperature();
     options.loss.label_variance = t.label_variance();
-    options.seed = seed;
+    options.seed = job.seed;
     options.log_every = t.log_every();
-    options.log_label = absl::StrCat("mvformer ", VariantTag(variant), " ", row.label(), " seed ", seed, " (frames)");
+    options.log_label = absl::StrCat("mvformer ", job.label, " seed ", job.seed, " (frames)");
     ASSIGN_OR_RETURN(const MvFormerTrainReport report,
                      TrainMvFormer(result.model, *prepared.bank, result.channels, options));
     result.frames_per_second = report.frames_per_second;
     result.train_seconds = report.wall_seconds;
-    RETURN_IF_ERROR(SaveCheckpoint(path, *result.model, nullptr, {t.steps(), report.final_loss, key}));
-    RETURN_IF_ERROR(WriteFileAtomically(speed_path, absl::StrCat(report.frames_per_second, "\n")));
-    train_seconds_ += report.wall_seconds;
-    ++trained_;
-  } else {
-    ++cached_;
+    RETURN_IF_ERROR(SaveCheckpoint(job.path, *result.model, nullptr, {t.steps(), report.final_loss, job.key}));
+    RETURN_IF_ERROR(WriteFileAtomically(job.path + ".speed", absl::StrCat(report.frames_per_second, "\n")));
   }
-  if (result.frames_per_second > 0) frames_per_second_.push_back(result.frames_per_second);
-  if (!evaluate) return result;
+  if (evaluate) {
+    const auto start = Clock::now();
+    VideoMetricsOptions metrics;
+    metrics.train_fraction = config_.eval().train_fraction();
+    metrics.tau_stride = config_.eval().tau_stride();
+    metrics.retrieval_stride = config_.eval().retrieval_stride();
+    metrics.ks.assign(config_.eval().ks().begin(), config_.eval().ks().end());
+    metrics.classifier.c = config_.eval().logistic_c();
+    result.metrics = EvaluateModel(result.model, *prepared.bank, *prepared.data, result.channels, t.num_frames(),
+                                   config_.eval().embed_batch_videos(), metrics);
+    result.eval_seconds = SecondsSince(start);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<RowResult>> Workspace::RunMany(
+    Variant variant, const std::vector<std::pair<const RowConfig*, uint64_t>>& requests, bool evaluate) {
+  ASSIGN_OR_RETURN(Prepared prepared, Prepare(variant, /*need_augmented=*/false));
+  std::vector<Job> jobs;
+  bool any_training = false;
+  for (const auto& [row, seed] : requests) {
+    ASSIGN_OR_RETURN(Job job, PrepareJob(variant, *row, seed, prepared));
+    any_training = any_training || !job.result.cached;
+    jobs.push_back(std::move(job));
+  }
+  if (any_training) {
+    ASSIGN_OR_RETURN(prepared, Prepare(variant, /*need_augmented=*/true));
+  }
+  const int saved_threads = at::get_num_threads();
+  workers_ = std::max(1, std::min(static_cast<int>(jobs.size()), run_.threads > 0 ? run_.threads : saved_threads));
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  const auto work = [&] {
+    at::set_num_threads(1);  // this thread's OpenMP team
+    while (!failed.load()) {
+      const size_t i = next.fetch_add(1);
+      if (i >= jobs.size()) break;
+      try {
+        jobs[i].status = Execute(jobs[i], prepared, evaluate);
+      } catch (const std::exception& e) {
+        jobs[i].status = absl::InternalError(absl::StrCat(jobs[i].label, " seed ", jobs[i].seed, ": ", e.what()));
+      }
+      if (!jobs[i].status.ok()) failed = true;
+    }
+  };
   const auto start = Clock::now();
-  VideoMetricsOptions metrics;
-  metrics.train_fraction = config_.eval().train_fraction();
-  metrics.tau_stride = config_.eval().tau_stride();
-  metrics.retrieval_stride = config_.eval().retrieval_stride();
-  metrics.ks.assign(config_.eval().ks().begin(), config_.eval().ks().end());
-  metrics.classifier.c = config_.eval().logistic_c();
-  result.metrics = EvaluateModel(result.model, *prepared.bank, *prepared.data, result.channels, t.num_frames(),
-                                 config_.eval().embed_batch_videos(), metrics);
-  result.eval_seconds = SecondsSince(start);
-  eval_seconds_ += result.eval_seconds;
-  return result;
+  std::vector<std::thread> threads;
+  for (int w = 1; w < workers_; ++w) threads.emplace_back(work);
+  work();
+  for (std::thread& thread : threads) thread.join();
+  at::set_num_threads(saved_threads);
+  const double wall = SecondsSince(start);
+  std::vector<RowResult> results;
+  bool trained_here = false;
+  for (Job& job : jobs) {
+    RETURN_IF_ERROR(job.status);
+    if (job.result.cached) {
+      ++cached_;
+    } else {
+      ++trained_;
+      trained_here = true;
+      train_seconds_ += job.result.train_seconds;
+      trained_frames_ += static_cast<int64_t>(config_.train().steps()) * 2 * config_.train().batch_videos() *
+                         config_.train().num_frames();
+    }
+    eval_seconds_ += job.result.eval_seconds;
+    if (job.result.frames_per_second > 0) frames_per_second_.push_back(job.result.frames_per_second);
+    results.push_back(std::move(job.result));
+  }
+  if (trained_here) training_wall_seconds_ += wall;
+  return results;
+}
+
+absl::StatusOr<RowResult> Workspace::Run(Variant variant, const RowConfig& row, uint64_t seed, bool evaluate) {
+  ASSIGN_OR_RETURN(std::vector<RowResult> results, RunMany(variant, {{&row, seed}}, evaluate));
+  return std::move(results.front());
 }
 
 std::vector<std::string> Workspace::Notes() const {
   std::vector<std::string> notes;
   if (!backbone_note_.empty()) notes.push_back(backbone_note_);
-  double fps = 0;
-  for (double f : frames_per_second_) fps += f / static_cast<double>(frames_per_second_.size());
   notes.push_back(absl::StrFormat(
-      "time: features %.1f s (backbone once per video and augmented copy), training %.1f s (%d models "
-      "trained here, %d loaded from the model cache), evaluation %.1f s (each video embedded once per model)",
-      feature_seconds_, train_seconds_, trained_, cached_, eval_seconds_));
+      "time: features %.1f s (backbone once per video and augmented copy); %d models trained here "
+      "(%d at a time, one thread each; %.1f s of wall time, %.1f s summed over runs), %d loaded from the "
+      "model cache; evaluation %.1f s summed over models (each video embedded once per model)",
+      feature_seconds_, trained_, workers_, training_wall_seconds_, train_seconds_, cached_, eval_seconds_));
   if (!frames_per_second_.empty()) {
-    notes.push_back(absl::StrFormat(
-        "training speed: %.0f frames/s through the temporal model (mean over %d runs; %d threads)", fps,
-        frames_per_second_.size(), run_.threads));
+    double fps = 0;
+    for (double f : frames_per_second_) fps += f / static_cast<double>(frames_per_second_.size());
+    std::string line = absl::StrFormat(
+        "training speed: %.0f frames/s per run (one thread; mean over %d runs, 2 views x batch x T frames "
+        "through the temporal model per step)", fps, frames_per_second_.size());
+    if (trained_ > 0 && training_wall_seconds_ > 0) {
+      absl::StrAppendFormat(&line, "; %.0f frames/s for the whole training phase on %d threads",
+                            static_cast<double>(trained_frames_) / training_wall_seconds_, workers_);
+    }
+    notes.push_back(line);
   }
   return notes;
 }

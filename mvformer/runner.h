@@ -43,7 +43,7 @@ struct RowResult {
   MvFormer model{nullptr};
   ChannelRange channels;
   bool cached = false;            // loaded from the model cache
-  double frames_per_second = 0;   // of the training run (also for cached models: stored with them)
+  double frames_per_second = 0;   // of the training run, per thread (also for cached models: stored with them)
   double train_seconds = 0;       // spent in this process
   double eval_seconds = 0;
 };
@@ -61,6 +61,14 @@ class Workspace {
 
   // Trains (or loads) and, with `evaluate`, evaluates `row` on `variant` with `seed`.
   absl::StatusOr<RowResult> Run(Variant variant, const RowConfig& row, uint64_t seed, bool evaluate = true);
+
+  // The same for many (row, seed) jobs, `run.threads` at a time, each job on one thread (tiny
+  // ops on a busy 2-core machine are far faster single-threaded than in an OpenMP team). Every
+  // job's random draws come from its own generators, so the results do not depend on the
+  // scheduling. Results are in job order.
+  absl::StatusOr<std::vector<RowResult>> RunMany(Variant variant,
+                                                 const std::vector<std::pair<const RowConfig*, uint64_t>>& jobs,
+                                                 bool evaluate = true);
   // The data and features of `variant` (built on first use; augmented copies only when needed).
   absl::StatusOr<Prepared> Prepare(Variant variant, bool need_augmented);
 
@@ -68,7 +76,10 @@ class Workspace {
   std::vector<std::string> Notes() const;
 
  private:
+  struct Job;
   absl::Status EnsureBackbone();
+  absl::StatusOr<Job> PrepareJob(Variant variant, const RowConfig& row, uint64_t seed, const Prepared& prepared);
+  absl::Status Execute(Job& job, const Prepared& prepared, bool evaluate);
 
   MvformerConfig config_;
   TableRun run_;
@@ -79,6 +90,9 @@ class Workspace {
   double eval_seconds_ = 0;
   int64_t trained_ = 0;
   int64_t cached_ = 0;
+  int workers_ = 1;
+  double training_wall_seconds_ = 0;  // wall time of the parallel training phases
+  int64_t trained_frames_ = 0;
   std::vector<double> frames_per_second_;
 };
 

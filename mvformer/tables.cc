@@ -109,12 +109,14 @@ absl::StatusOr<SectionBuilder> RunGrid(Workspace& workspace, const MvformerConfi
   SectionBuilder table(title, columns, 3);
   const std::vector<int> ks(config.eval().ks().begin(), config.eval().ks().end());
   for (Variant v : variants) {  // variant-major: one variant's features in memory at a time
+    std::vector<std::pair<const RowConfig*, uint64_t>> jobs;
     for (const RowConfig& row : config.rows()) {
-      for (uint64_t seed : seeds) {
-        ASSIGN_OR_RETURN(const RowResult result, workspace.Run(v, row, seed));
-        for (const std::string& metric : MetricIds()) {
-          table.Add(row.label(), Column(v, metric), MetricValue(result.metrics, metric, ks));
-        }
+      for (uint64_t seed : seeds) jobs.emplace_back(&row, seed);
+    }
+    ASSIGN_OR_RETURN(const std::vector<RowResult> results, workspace.RunMany(v, jobs));
+    for (size_t j = 0; j < jobs.size(); ++j) {
+      for (const std::string& metric : MetricIds()) {
+        table.Add(jobs[j].first->label(), Column(v, metric), MetricValue(results[j].metrics, metric, ks));
       }
     }
   }
@@ -200,8 +202,11 @@ absl::StatusOr<TableOutput> RunAttention(const TableRun& run) {
   std::map<int, std::vector<double>> ratio_per_query;
   std::vector<double> mean_ratio;
   bool has_masks = false;
+  std::vector<std::pair<const RowConfig*, uint64_t>> jobs;
+  for (uint64_t seed : seeds) jobs.emplace_back(row, seed);
+  ASSIGN_OR_RETURN(std::vector<RowResult> results, workspace.RunMany(variant, jobs, /*evaluate=*/false));
   for (size_t s = 0; s < seeds.size(); ++s) {
-    ASSIGN_OR_RETURN(RowResult result, workspace.Run(variant, *row, seeds[s], /*evaluate=*/false));
+    RowResult& result = results[s];
     ASSIGN_OR_RETURN(const Prepared prepared, workspace.Prepare(variant, false));
     has_masks = prepared.data->val.front().entities.defined();
     if (has_masks) {

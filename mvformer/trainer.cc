@@ -15,6 +15,7 @@ namespace {
 
 constexpr uint64_t kShuffleStream = 0x53485546464c4501ULL;  // "SHUFFLE"
 constexpr uint64_t kViewStream = 0x5649455753000001ULL;     // "VIEWS"
+constexpr uint64_t kDropoutStream = 0x44524f504f555401ULL;  // "DROPOUT"
 
 }  // namespace
 
@@ -26,7 +27,10 @@ absl::StatusOr<MvFormerTrainReport> TrainMvFormer(MvFormer& model, const Feature
   if (options.steps <= 0 || options.batch_videos <= 0 || options.num_frames <= 0) {
     return absl::InvalidArgumentError("TrainMvFormer: steps, batch_videos and num_frames must be > 0");
   }
-  torch::manual_seed(options.seed);
+  // Every random draw of the run comes from its own generators (views, shuffling, dropout), never
+  // from LibTorch's default one, so concurrent runs in one process do not disturb each other.
+  torch::Generator dropout_generator = MakeGenerator(options.seed, kDropoutStream);
+  model->set_generator(&dropout_generator);
   model->train();
   OptimizerOptions optimizer_options;
   optimizer_options.kind = OptimizerKind::kAdam;
@@ -82,7 +86,10 @@ absl::StatusOr<MvFormerTrainReport> TrainMvFormer(MvFormer& model, const Feature
     const torch::Tensor loss =
         SequenceContrastiveLoss(projected.view({b, 2, t, -1}), steps, lengths, valid, options.loss);
     const double loss_value = loss.item<double>();
-    RETURN_IF_ERROR(CheckLossFinite(loss_value, step));
+    if (const absl::Status finite = CheckLossFinite(loss_value, step); !finite.ok()) {
+      model->set_generator(nullptr);
+      return finite;
+    }
     loss.backward();
     if (options.clip_grad_norm > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), options.clip_grad_norm);
     optimizer->step();
@@ -94,6 +101,7 @@ absl::StatusOr<MvFormerTrainReport> TrainMvFormer(MvFormer& model, const Feature
   report.steps = options.steps;
   report.frames_per_second = progress.samples_per_second();
   report.wall_seconds = progress.wall_seconds();
+  model->set_generator(nullptr);
   model->eval();
   return report;
 }

@@ -39,8 +39,9 @@ struct MvFormerTrainReport {
 };
 
 // Trains `model` in place on bank.train (copies 1.. when present, else copy 0). Deterministic in
-// (options.seed, thread count): model init is the caller's; batches and sampling come from
-// generators seeded by (seed, step); dropout from the default generator seeded with `seed`.
+// (options.seed, thread count): model init is the caller's; batches, sampling and dropout come from
+// the run's own generators seeded by (seed, stream, step), never from the default generator, so
+// several runs may train concurrently (one thread each) and still give the same numbers.
 absl::StatusOr<MvFormerTrainReport> TrainMvFormer(MvFormer& model, const FeatureBank& bank,
                                                   const ChannelRange& channels,
                                                   const MvFormerTrainOptions& options);
