@@ -1,10 +1,15 @@
 #include "backfill/pipeline.h"
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -15,6 +20,7 @@
 #include "backfill/transforms.h"
 #include "common/config/train_options.h"
 #include "common/port/status_macros.h"
+#include "common/port/threads.h"
 #include "common/train/seed.h"
 
 namespace repro::backfill {
@@ -23,21 +29,46 @@ namespace {
 constexpr uint64_t kOrderStream = 0x4f524452ULL;    // "ORDR"
 constexpr uint64_t kPsiDataStream = 0x50534944ULL;  // "PSID"
 
-// Process-wide memo tables (see pipeline.h). Tables run one after another in one thread.
-std::map<std::string, std::shared_ptr<Classifier>>& Backbones() {
-  static auto* memo = new std::map<std::string, std::shared_ptr<Classifier>>();
+// A process-wide memo table (see pipeline.h). Seeds run concurrently share the tables but never
+// an entry (every key names its seed), so a lock around each look-up and insertion suffices.
+template <typename V>
+class Memo {
+ public:
+  bool Find(const std::string& key, V* value) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = map_.find(key);
+    if (it == map_.end()) return false;
+    *value = it->second;
+    return true;
+  }
+  void Put(const std::string& key, const V& value) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    map_.insert_or_assign(key, value);
+  }
+  void Clear() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    map_.clear();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, V> map_;
+};
+
+Memo<std::shared_ptr<Classifier>>& Backbones() {
+  static auto* memo = new Memo<std::shared_ptr<Classifier>>();
   return *memo;
 }
-std::map<std::string, ReverseTransform>& Psis() {
-  static auto* memo = new std::map<std::string, ReverseTransform>();
+Memo<ReverseTransform>& Psis() {
+  static auto* memo = new Memo<ReverseTransform>();
   return *memo;
 }
-std::map<std::string, MclModels>& Mcls() {
-  static auto* memo = new std::map<std::string, MclModels>();
+Memo<MclModels>& Mcls() {
+  static auto* memo = new Memo<MclModels>();
   return *memo;
 }
-std::map<std::string, Curve>& Curves() {
-  static auto* memo = new std::map<std::string, Curve>();
+Memo<Curve>& Curves() {
+  static auto* memo = new Memo<Curve>();
   return *memo;
 }
 
@@ -111,13 +142,124 @@ struct SeedPipeline::Models {
   std::vector<int64_t> old_classes;
 };
 
+namespace {
+
+Memo<std::shared_ptr<SeedPipeline::Models>>& PreparedModels() {
+  static auto* memo = new Memo<std::shared_ptr<SeedPipeline::Models>>();
+  return *memo;
+}
+
+bool Has(const Config& config, Method m) {
+  return std::find(config.methods().begin(), config.methods().end(), m) !=
+         config.methods().end();
+}
+
+// The curves of `request` for one seed, by setting name (one-element vectors).
+absl::StatusOr<std::map<std::string, SettingCurves>> SeedCurves(const Config& config,
+                                                                const TableRun& run,
+                                                                const BackfillData& data,
+                                                                uint64_t seed,
+                                                                const CurveRequest& request) {
+  std::map<std::string, SettingCurves> out;
+  SeedPipeline pipe(config, run, data, seed);
+  for (const Setting& setting : config.settings()) {
+    SettingCurves& sc = out[setting.name()];
+    ASSIGN_OR_RETURN(Curve oo, pipe.OldOld(setting));
+    ASSIGN_OR_RETURN(Curve nn, pipe.NewNew(setting));
+    sc.old_old.push_back(oo);
+    sc.new_new.push_back(nn);
+    if (request.methods) {
+      for (int m : config.methods()) {
+        ASSIGN_OR_RETURN(Curve c, pipe.MethodCurve(setting, static_cast<Method>(m)));
+        sc.methods[m].push_back(c);
+      }
+      if (request.rho_new_new && Has(config, LEARNABLE_NEW_EMBEDDING)) {
+        ASSIGN_OR_RETURN(Curve r, pipe.RhoNewNew(setting));
+        sc.rho_new_new.push_back(r);
+      }
+    }
+    if (request.variants) {
+      ASSIGN_OR_RETURN(Curve rt, pipe.MethodCurve(setting, REVERSE_TRANSFORM));
+      sc.methods[REVERSE_TRANSFORM].push_back(rt);
+      for (int v : config.ablation_variants()) {
+        ASSIGN_OR_RETURN(Curve c, pipe.VariantCurve(setting, static_cast<MclLossVariant>(v)));
+        sc.variants[v].push_back(c);
+      }
+    }
+  }
+  return out;
+}
+
+void Append(const SettingCurves& from, SettingCurves* to) {
+  const auto add = [](const std::vector<Curve>& a, std::vector<Curve>* b) {
+    b->insert(b->end(), a.begin(), a.end());
+  };
+  add(from.old_old, &to->old_old);
+  add(from.new_new, &to->new_new);
+  add(from.rho_new_new, &to->rho_new_new);
+  for (const auto& [m, curves] : from.methods) add(curves, &to->methods[m]);
+  for (const auto& [v, curves] : from.variants) add(curves, &to->variants[v]);
+}
+
+}  // namespace
+
+absl::StatusOr<std::map<std::string, SettingCurves>> CollectCurves(
+    const Config& config, const TableRun& run, const BackfillData& data,
+    const std::vector<uint64_t>& seeds, const CurveRequest& request, int workers) {
+  if (workers <= 0) {
+    const int cores = run.threads > 0 ? run.threads : HardwareThreads();
+    workers = cores <= 1 ? 1 : cores + 1;
+  }
+  if (UsesDropout(config)) workers = 1;
+  workers = std::max(1, std::min<int>(workers, static_cast<int>(seeds.size())));
+
+  for (uint64_t seed : seeds) PrebuildInitialWeights(config, seed);
+  std::vector<absl::StatusOr<std::map<std::string, SettingCurves>>> per_seed(
+      seeds.size(), absl::UnknownError("seed not run"));
+  {
+    std::optional<PrebuiltInitOnly> prebuilt_only;
+    if (workers > 1) prebuilt_only.emplace();
+    std::atomic<size_t> next{0};
+    std::vector<std::thread> threads;
+    for (int w = 0; w < workers; ++w) {
+      threads.emplace_back([&] {
+        at::set_num_threads(1);
+        for (size_t i = next++; i < seeds.size(); i = next++) {
+          try {
+            per_seed[i] = SeedCurves(config, run, data, seeds[i], request);
+          } catch (const std::exception& e) {
+            per_seed[i] = absl::InternalError(absl::StrCat("backfill seed ", seeds[i], ": ",
+                                                           e.what()));
+          }
+        }
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+  }
+  SetThreads(run.threads);  // the workers changed LibTorch's default for new threads
+
+  std::map<std::string, SettingCurves> out;
+  for (auto& one : per_seed) {
+    RETURN_IF_ERROR(one.status());
+    for (const auto& [name, curves] : *one) Append(curves, &out[name]);
+  }
+  return out;
+}
+
+void ClearPipelineMemos() {
+  PreparedModels().Clear();
+  Backbones().Clear();
+  Psis().Clear();
+  Mcls().Clear();
+  Curves().Clear();
+}
+
 SeedPipeline::SeedPipeline(const Config& config, const TableRun& run, const BackfillData& data,
                            uint64_t seed)
     : config_(config), run_(run), data_(data), seed_(seed) {}
 
 absl::StatusOr<std::shared_ptr<SeedPipeline::Models>> SeedPipeline::Prepare(
     const Setting& setting) {
-  static auto* memo = new std::map<std::string, std::shared_ptr<Models>>();
   const bool normalize = config_.protocol().normalize();
   const std::string seed_text = absl::StrCat("|seed ", seed_);
   const std::string new_key =
@@ -127,7 +269,7 @@ absl::StatusOr<std::shared_ptr<SeedPipeline::Models>> SeedPipeline::Prepare(
   const std::string key = absl::StrCat(new_key, "||", old_key, "||protocol ",
                                        config_.protocol().ShortDebugString(), "|psi_items ",
                                        config_.psi().train_items());
-  if (auto it = memo->find(key); it != memo->end()) return it->second;
+  if (std::shared_ptr<Models> found; PreparedModels().Find(key, &found)) return found;
 
   auto m = std::make_shared<Models>();
   m->key = key;
@@ -136,11 +278,11 @@ absl::StatusOr<std::shared_ptr<SeedPipeline::Models>> SeedPipeline::Prepare(
   const auto start = std::chrono::steady_clock::now();
   auto backbone = [&](const Backbone& spec, const std::string& k, const std::string& name,
                       const std::string& field) -> absl::StatusOr<std::shared_ptr<Classifier>> {
-    if (auto it = Backbones().find(k); it != Backbones().end()) return it->second;
+    if (std::shared_ptr<Classifier> found; Backbones().Find(k, &found)) return found;
     ASSIGN_OR_RETURN(std::shared_ptr<Classifier> model,
                      TrainOrLoadBackbone(spec, data_.train, seed_, {run_.cache_dir, name, k},
                                          run_.config_path, field));
-    Backbones()[k] = model;
+    Backbones().Put(k, model);
     return model;
   };
   ASSIGN_OR_RETURN(m->new_model, backbone(config_.new_model(), new_key, "new", "new_model"));
@@ -199,7 +341,7 @@ absl::StatusOr<std::shared_ptr<SeedPipeline::Models>> SeedPipeline::Prepare(
                "backfill: seed %llu setting %s ready in %.1f s (old/old mAP %.2f, new/new %.2f)\n",
                static_cast<unsigned long long>(seed_), setting.name().c_str(), Seconds(start),
                100 * m->old_old.map, 100 * m->new_new.map);
-  (*memo)[key] = m;
+  PreparedModels().Put(key, m);
   return m;
 }
 
@@ -212,7 +354,7 @@ absl::StatusOr<Curve> SeedPipeline::Online(const std::shared_ptr<Models>& m,
                                      config_.protocol().num_steps(), data_.setup,
                                      m->old_old.top1_correct));
   Curve curve = ToCurve(steps, queries.backbone_passes_per_query);
-  Curves()[key] = curve;
+  Curves().Put(key, curve);
   return curve;
 }
 
@@ -254,7 +396,7 @@ absl::StatusOr<Curve> SeedPipeline::MethodCurve(const Setting& setting, Method m
   if (method == LEARNABLE_NEW_EMBEDDING) {
     absl::StrAppend(&key, "|rho ", config_.new_embedding().ShortDebugString());
   }
-  if (auto it = Curves().find(key); it != Curves().end()) return it->second;
+  if (Curve found; Curves().Find(key, &found)) return found;
 
   const auto start = std::chrono::steady_clock::now();
   const torch::Tensor& query_images = data_.queries.images;
@@ -300,16 +442,14 @@ absl::StatusOr<Curve> SeedPipeline::MethodCurve(const Setting& setting, Method m
     case BCT: {
       const std::string bct_key = absl::StrCat(m->key, "|bct ", config_.bct().ShortDebugString());
       std::shared_ptr<Classifier> bct_model;
-      if (auto it = Backbones().find(bct_key); it != Backbones().end()) {
-        bct_model = it->second;
-      } else {
+      if (!Backbones().Find(bct_key, &bct_model)) {
         ASSIGN_OR_RETURN(bct_model,
                          TrainOrLoadBct(config_.new_model(), *m->old_model, m->old_classes,
                                         config_.bct().influence_weight(), data_.train, seed_,
                                         {run_.cache_dir, absl::StrCat("bct-", setting.name()),
                                          bct_key},
                                         run_.config_path));
-        Backbones()[bct_key] = bct_model;
+        Backbones().Put(bct_key, bct_model);
       }
       CountingBackbone bct_enc(bct_model, m->new_norm, normalize, batch);
       new_gallery.embeddings = bct_enc.Embed(data_.gallery.images);
@@ -365,12 +505,12 @@ int64_t SeedPipeline::EmbedBatch() const {
 absl::StatusOr<ReverseTransform> SeedPipeline::TrainedPsi(const std::shared_ptr<Models>& m,
                                                           const Setting& setting) {
   const std::string key = PsiKey(*m);
-  if (auto it = Psis().find(key); it != Psis().end()) return it->second;
+  if (ReverseTransform found{nullptr}; Psis().Find(key, &found)) return found;
   ASSIGN_OR_RETURN(ReverseTransform p,
                    TrainOrLoadPsi(config_.psi(), m->psi_data, config_.protocol().normalize(),
                                   seed_, {run_.cache_dir, absl::StrCat("psi-", setting.name()), key},
                                   run_.config_path));
-  Psis().insert_or_assign(key, p);
+  Psis().Put(key, p);
   return p;
 }
 
@@ -382,7 +522,7 @@ absl::StatusOr<MclModels> SeedPipeline::TrainedMcl(const std::shared_ptr<Models>
   const std::string key =
       absl::StrCat(PsiKey(*m), "|mcl ", spec.ShortDebugString(), "|rho ",
                    with_rho ? config_.new_embedding().ShortDebugString() : "-");
-  if (auto it = Mcls().find(key); it != Mcls().end()) return it->second;
+  if (MclModels found; Mcls().Find(key, &found)) return found;
   ASSIGN_OR_RETURN(ReverseTransform rt, TrainedPsi(m, setting));
   const std::string name = absl::StrCat("mcl-", setting.name(), "-",
                                         MclVariantName(ToMclVariant(variant)),
@@ -392,7 +532,7 @@ absl::StatusOr<MclModels> SeedPipeline::TrainedMcl(const std::shared_ptr<Models>
                                   with_rho ? &config_.new_embedding() : nullptr, rt, m->psi_data,
                                   config_.protocol().normalize(), seed_,
                                   {run_.cache_dir, name, key}));
-  Mcls()[key] = models;
+  Mcls().Put(key, models);
   return models;
 }
 

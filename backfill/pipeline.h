@@ -41,6 +41,8 @@ std::string MethodLabel(Method method);
 
 class SeedPipeline {
  public:
+  struct Models;  // what Prepare builds for a setting (pipeline.cc)
+
   SeedPipeline(const Config& config, const TableRun& run, const BackfillData& data, uint64_t seed);
 
   // The curve of `method` in `setting`. OFFLINE and NEW_NEW are built from the old/old and
@@ -55,7 +57,6 @@ class SeedPipeline {
   absl::StatusOr<Curve> RhoNewNew(const Setting& setting);
 
  private:
-  struct Models;
   absl::StatusOr<std::shared_ptr<Models>> Prepare(const Setting& setting);
   absl::StatusOr<ReverseTransform> TrainedPsi(const std::shared_ptr<Models>& m,
                                               const Setting& setting);
@@ -72,6 +73,32 @@ class SeedPipeline {
   const BackfillData& data_;
   uint64_t seed_;
 };
+
+// Per-seed curves of one setting, each vector in the order of the seeds.
+struct SettingCurves {
+  std::vector<Curve> old_old, new_new, rho_new_new;
+  std::map<int, std::vector<Curve>> methods;   // Method -> per seed
+  std::map<int, std::vector<Curve>> variants;  // MclLossVariant -> per seed
+};
+
+// What CollectCurves runs for each seed and setting besides old/old and new/new.
+struct CurveRequest {
+  bool methods = false;      // every method of the config
+  bool variants = false;     // RT and every MCL ablation variant
+  bool rho_new_new = false;  // ρ∘φⁿ/ρ∘φⁿ (with methods, when the learnable new embedding is one)
+};
+
+// The curves of `request` for every seed, by setting name. The seeds run concurrently, each on
+// its own thread with one intra-op thread, `workers` at a time (0: run.threads + 1, as 3 seeds
+// then share 2 cores evenly; 1 when a model has dropout, which draws from the default
+// generator); every model's initial weights are prebuilt first (training.h). So the curves are
+// the same, bit for bit, whatever `workers`, run.threads and the scheduling.
+absl::StatusOr<std::map<std::string, SettingCurves>> CollectCurves(
+    const Config& config, const TableRun& run, const BackfillData& data,
+    const std::vector<uint64_t>& seeds, const CurveRequest& request, int workers = 0);
+
+// Forgets every memoized model and curve (for tests that compare two runs in one process).
+void ClearPipelineMemos();
 
 }  // namespace repro::backfill
 

@@ -32,13 +32,6 @@ namespace {
 
 constexpr char kPaper[] = "backfill";
 
-// Per-seed curves of one setting.
-struct SettingCurves {
-  std::vector<Curve> old_old, new_new, rho_new_new;
-  std::map<int, std::vector<Curve>> methods;   // Method -> per seed
-  std::map<int, std::vector<Curve>> variants;  // MclLossVariant -> per seed
-};
-
 struct Summary {
   double auc_map = 0, auc_cmc1 = 0, auc_nfr = 0, final_map = 0, peak_nfr = 0;
 };
@@ -111,40 +104,12 @@ void AddClaim(TableReport* report, const std::string& id, const std::string& tex
 
 std::string Fmt(double x) { return absl::StrFormat("%.2f", x); }
 
-// Runs every seed's curves that `want_*` ask for, per setting.
-absl::StatusOr<std::map<std::string, SettingCurves>> Collect(
-    const Config& config, const TableRun& run, const BackfillData& data,
-    const std::vector<uint64_t>& seeds, bool methods, bool variants, bool rho_new_new) {
-  std::map<std::string, SettingCurves> out;
-  for (uint64_t seed : seeds) {
-    SeedPipeline pipe(config, run, data, seed);
-    for (const Setting& setting : config.settings()) {
-      SettingCurves& sc = out[setting.name()];
-      ASSIGN_OR_RETURN(Curve oo, pipe.OldOld(setting));
-      ASSIGN_OR_RETURN(Curve nn, pipe.NewNew(setting));
-      sc.old_old.push_back(oo);
-      sc.new_new.push_back(nn);
-      if (methods) {
-        for (int m : config.methods()) {
-          ASSIGN_OR_RETURN(Curve c, pipe.MethodCurve(setting, static_cast<Method>(m)));
-          sc.methods[m].push_back(c);
-        }
-        if (rho_new_new && Has(config, LEARNABLE_NEW_EMBEDDING)) {
-          ASSIGN_OR_RETURN(Curve r, pipe.RhoNewNew(setting));
-          sc.rho_new_new.push_back(r);
-        }
-      }
-      if (variants) {
-        ASSIGN_OR_RETURN(Curve rt, pipe.MethodCurve(setting, REVERSE_TRANSFORM));
-        sc.methods[REVERSE_TRANSFORM].push_back(rt);
-        for (int v : config.ablation_variants()) {
-          ASSIGN_OR_RETURN(Curve c, pipe.VariantCurve(setting, static_cast<MclLossVariant>(v)));
-          sc.variants[v].push_back(c);
-        }
-      }
-    }
-  }
-  return out;
+CurveRequest Request(bool methods, bool variants, bool rho_new_new) {
+  CurveRequest request;
+  request.methods = methods;
+  request.variants = variants;
+  request.rho_new_new = rho_new_new;
+  return request;
 }
 
 std::string SettingTitle(const Setting& s) {
@@ -162,7 +127,8 @@ absl::StatusOr<TableOutput> RunMain(const TableRun& run) {
   report.set_table("backfill_main");
   const std::vector<uint64_t> seeds = StartReport(config.experiment(), run, &report);
   ASSIGN_OR_RETURN(BackfillData data, LoadBackfillData(config, run));
-  ASSIGN_OR_RETURN(auto curves, Collect(config, run, data, seeds, true, false, true));
+  ASSIGN_OR_RETURN(auto curves,
+                   CollectCurves(config, run, data, seeds, Request(true, false, true)));
 
   const std::vector<std::string> columns = {"AUC mAP",     "AUC CMC@1",   "RelGain mAP (%)",
                                             "RelGain CMC@1 (%)", "final mAP", "query passes"};
@@ -302,7 +268,7 @@ absl::StatusOr<TableOutput> RunAblation(const TableRun& run) {
   report.set_table("backfill_loss_ablation");
   const std::vector<uint64_t> seeds = StartReport(config.experiment(), run, &report);
   ASSIGN_OR_RETURN(BackfillData data, LoadBackfillData(config, run));
-  ASSIGN_OR_RETURN(auto curves, Collect(config, run, data, seeds, false, true, false));
+  ASSIGN_OR_RETURN(auto curves, CollectCurves(config, run, data, seeds, Request(false, true, false)));
   const std::vector<std::string> columns = {"AUC mAP", "AUC CMC@1", "NFR AUC (%)", "peak NFR (%)",
                                             "final mAP"};
   for (const Setting& setting : config.settings()) {
@@ -369,7 +335,7 @@ absl::StatusOr<TableOutput> RunCurves(const TableRun& run) {
   report.set_table("backfill_curves");
   const std::vector<uint64_t> seeds = StartReport(config.experiment(), run, &report);
   ASSIGN_OR_RETURN(BackfillData data, LoadBackfillData(config, run));
-  ASSIGN_OR_RETURN(auto curves, Collect(config, run, data, seeds, true, false, false));
+  ASSIGN_OR_RETURN(auto curves, CollectCurves(config, run, data, seeds, Request(true, false, false)));
   const double tol = config.claims().monotone_tolerance();
 
   struct Metric {

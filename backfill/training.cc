@@ -1,12 +1,16 @@
 #include "backfill/training.h"
 
 #include <algorithm>
+#include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/config/model_factory.h"
 #include "common/config/train_options.h"
 #include "common/port/status_macros.h"
@@ -76,7 +80,157 @@ absl::Status CheckPairs(const EmbeddingPairs& data) {
   return absl::OkStatus();
 }
 
+// The memoized reference initial weights (training.h), by key.
+struct InitStore {
+  std::mutex mutex;
+  std::map<std::string, std::shared_ptr<torch::nn::Module>> references;
+  int prebuilt_only = 0;  // live PrebuiltInitOnly guards
+};
+
+InitStore& Inits() {
+  static auto* store = new InitStore();
+  return *store;
+}
+
+// A model made by `make` with the initial weights of the reference `key`: the weights `make`
+// draws right after SeedEverything(init_seed), built on first use (see training.h).
+template <typename T>
+absl::StatusOr<std::shared_ptr<T>> Initialised(
+    const std::string& key, uint64_t init_seed,
+    const std::function<absl::StatusOr<std::shared_ptr<T>>()>& make) {
+  InitStore& store = Inits();
+  std::lock_guard<std::mutex> lock(store.mutex);
+  auto it = store.references.find(key);
+  if (it == store.references.end()) {
+    if (store.prebuilt_only > 0) {
+      return absl::InternalError(absl::StrCat(
+          "backfill: the initial weights of ", key,
+          " were not prebuilt before the seeds ran concurrently (PrebuildInitialWeights)"));
+    }
+    SeedEverything(init_seed);
+    ASSIGN_OR_RETURN(std::shared_ptr<T> reference, make());
+    it = store.references.emplace(key, reference).first;
+  }
+  // Its own draws (from a generator other threads may be using) are overwritten.
+  ASSIGN_OR_RETURN(std::shared_ptr<T> model, make());
+  CopyState(*it->second, *model);
+  return model;
+}
+
+// The initial classifier of `config` for `seed`; `stream` tells apart kinds of one architecture
+// (0: backbones, 1: BCT).
+absl::StatusOr<std::shared_ptr<Classifier>> InitialClassifier(const ModelConfig& config,
+                                                              uint64_t seed, uint64_t stream) {
+  return Initialised<Classifier>(
+      absl::StrCat("classifier ", stream, " | ", config.ShortDebugString(), " | seed ", seed),
+      MixSeed(seed, kInitStream, stream), [&] { return MakeClassifier(config); });
+}
+
+std::string TransformKey(const char* kind, const TransformOptions& o, uint64_t seed) {
+  return absl::StrCat(kind, " ", o.in_dim(), " -> ", o.out_dim(), " | hidden ",
+                      absl::StrJoin(o.hidden(), ","), " | normalize ", o.normalize(), " | seed ",
+                      seed);
+}
+
+absl::StatusOr<ReverseTransform> InitialPsi(const TransformOptions& options, uint64_t seed) {
+  ASSIGN_OR_RETURN(std::shared_ptr<ReverseTransformImpl> psi,
+                   Initialised<ReverseTransformImpl>(
+                       TransformKey("psi", options, seed), MixSeed(seed, kInitStream, 2),
+                       [&]() -> absl::StatusOr<std::shared_ptr<ReverseTransformImpl>> {
+                         return std::make_shared<ReverseTransformImpl>(options);
+                       }));
+  return ReverseTransform(psi);
+}
+
+absl::StatusOr<NewEmbedding> InitialRho(const TransformOptions& options, uint64_t seed) {
+  ASSIGN_OR_RETURN(std::shared_ptr<NewEmbeddingImpl> rho,
+                   Initialised<NewEmbeddingImpl>(
+                       TransformKey("rho", options, seed), MixSeed(seed, kInitStream, 3),
+                       [&]() -> absl::StatusOr<std::shared_ptr<NewEmbeddingImpl>> {
+                         return std::make_shared<NewEmbeddingImpl>(options);
+                       }));
+  return NewEmbedding(rho);
+}
+
+TransformOptions PsiOptions(const Psi& spec, int64_t d_new, int64_t d_old, bool normalize) {
+  return TransformOptions()
+      .in_dim(d_new)
+      .out_dim(d_old)
+      .hidden(std::vector<int64_t>(spec.hidden().begin(), spec.hidden().end()))
+      .normalize(normalize);
+}
+
+TransformOptions RhoOptions(const NewEmbeddingSpec& spec, int64_t d_new, bool normalize) {
+  return TransformOptions()
+      .in_dim(d_new)
+      .out_dim(d_new)
+      .hidden(std::vector<int64_t>(spec.hidden().begin(), spec.hidden().end()))
+      .normalize(normalize);
+}
+
+// The BCT architecture: the new one with the old embedding width, so the old classifier can score
+// it and its queries can search the old gallery.
+absl::StatusOr<ModelConfig> BctModelConfig(const Backbone& new_spec, int64_t old_dim,
+                                           const std::string& config_path) {
+  ModelConfig config = new_spec.model();
+  if (config.has_resnet()) {
+    config.mutable_resnet()->set_embedding_dim(old_dim);
+  } else if (config.has_mlp() && config.mlp().hidden_sizes_size() > 0) {
+    config.mutable_mlp()->set_hidden_sizes(config.mlp().hidden_sizes_size() - 1, old_dim);
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat(
+        config_path, ": BCT needs a new model whose embedding width can be set (a ResNet with "
+                     "embedding_dim or an MLP)"));
+  }
+  return config;
+}
+
+bool HasDropout(const ModelConfig& config) {
+  return (config.has_mlp() && config.mlp().dropout() > 0) ||
+         (config.has_vit() && config.vit().dropout() > 0);
+}
+
 }  // namespace
+
+void PrebuildInitialWeights(const Config& config, uint64_t seed) {
+  const bool normalize = config.protocol().normalize();
+  const absl::StatusOr<std::shared_ptr<Classifier>> new_model =
+      InitialClassifier(config.new_model().model(), seed, 0);
+  if (!new_model.ok()) return;
+  const int64_t d_new = (*new_model)->feature_dim();
+  if (config.has_new_embedding()) {
+    (void)InitialRho(RhoOptions(config.new_embedding(), d_new, normalize), seed);
+  }
+  for (const Setting& setting : config.settings()) {
+    const absl::StatusOr<std::shared_ptr<Classifier>> old_model =
+        InitialClassifier(setting.old_model().model(), seed, 0);
+    if (!old_model.ok()) continue;
+    const int64_t d_old = (*old_model)->feature_dim();
+    if (absl::StatusOr<ModelConfig> bct = BctModelConfig(config.new_model(), d_old, "");
+        bct.ok()) {
+      (void)InitialClassifier(*bct, seed, 1);
+    }
+    (void)InitialPsi(PsiOptions(config.psi(), d_new, d_old, normalize), seed);
+  }
+}
+
+PrebuiltInitOnly::PrebuiltInitOnly() {
+  std::lock_guard<std::mutex> lock(Inits().mutex);
+  ++Inits().prebuilt_only;
+}
+
+PrebuiltInitOnly::~PrebuiltInitOnly() {
+  std::lock_guard<std::mutex> lock(Inits().mutex);
+  --Inits().prebuilt_only;
+}
+
+bool UsesDropout(const Config& config) {
+  if (HasDropout(config.new_model().model())) return true;
+  for (const Setting& setting : config.settings()) {
+    if (HasDropout(setting.old_model().model())) return true;
+  }
+  return false;
+}
 
 MclVariant ToMclVariant(MclLossVariant variant) {
   switch (variant) {
@@ -108,8 +262,7 @@ absl::StatusOr<std::shared_ptr<Classifier>> TrainOrLoadBackbone(
     const std::string& config_path, const std::string& field) {
   RETURN_IF_ERROR(ValidateModelConfig(spec.model(), config_path, absl::StrCat(field, ".model")));
   RETURN_IF_ERROR(ValidateTrainConfig(spec.train(), config_path, absl::StrCat(field, ".train")));
-  SeedEverything(MixSeed(seed, kInitStream, 0));
-  ASSIGN_OR_RETURN(std::shared_ptr<Classifier> model, MakeClassifier(spec.model()));
+  ASSIGN_OR_RETURN(std::shared_ptr<Classifier> model, InitialClassifier(spec.model(), seed, 0));
   if (!spec.checkpoint().empty()) {
     RETURN_IF_ERROR(LoadInto(spec.checkpoint(), *model, field,
                              absl::StrCat("it must fit ", ModelName(spec.model()), " (",
@@ -136,21 +289,9 @@ absl::StatusOr<std::shared_ptr<Classifier>> TrainOrLoadBct(
     const Backbone& new_spec, Classifier& old_model, const std::vector<int64_t>& old_classes,
     double influence_weight, const LabeledImages& train, uint64_t seed, const CacheKey& cache,
     const std::string& config_path) {
-  // The new architecture with the old embedding width, so the old classifier can score it and
-  // its queries can search the old gallery.
-  ModelConfig config = new_spec.model();
   const int64_t old_dim = old_model.feature_dim();
-  if (config.has_resnet()) {
-    config.mutable_resnet()->set_embedding_dim(old_dim);
-  } else if (config.has_mlp() && config.mlp().hidden_sizes_size() > 0) {
-    config.mutable_mlp()->set_hidden_sizes(config.mlp().hidden_sizes_size() - 1, old_dim);
-  } else {
-    return absl::InvalidArgumentError(absl::StrCat(
-        config_path, ": BCT needs a new model whose embedding width can be set (a ResNet with "
-                     "embedding_dim or an MLP)"));
-  }
-  SeedEverything(MixSeed(seed, kInitStream, 1));
-  ASSIGN_OR_RETURN(std::shared_ptr<Classifier> model, MakeClassifier(config));
+  ASSIGN_OR_RETURN(const ModelConfig config, BctModelConfig(new_spec, old_dim, config_path));
+  ASSIGN_OR_RETURN(std::shared_ptr<Classifier> model, InitialClassifier(config, seed, 1));
   if (model->feature_dim() != old_dim) {
     return absl::InvalidArgumentError(
         absl::StrCat(config_path, ": BCT model has a ", model->feature_dim(),
@@ -248,12 +389,8 @@ absl::StatusOr<ReverseTransform> TrainOrLoadPsi(const Psi& spec, const Embedding
   RETURN_IF_ERROR(CheckPairs(data));
   const int64_t d_new = data.new_embeddings.size(1);
   const int64_t d_old = data.old_embeddings.size(1);
-  SeedEverything(MixSeed(seed, kInitStream, 2));
-  ReverseTransform psi(TransformOptions()
-                           .in_dim(d_new)
-                           .out_dim(d_old)
-                           .hidden(std::vector<int64_t>(spec.hidden().begin(), spec.hidden().end()))
-                           .normalize(normalize));
+  ASSIGN_OR_RETURN(ReverseTransform psi,
+                   InitialPsi(PsiOptions(spec, d_new, d_old, normalize), seed));
   if (!spec.checkpoint().empty()) {
     RETURN_IF_ERROR(LoadInto(spec.checkpoint(), *psi, "ψ",
                              absl::StrCat("ψ must map the new model's ", d_new,
@@ -310,13 +447,7 @@ absl::StatusOr<MclModels> TrainOrLoadMcl(const Mcl& spec, MclVariant variant,
   CopyState(*rt, *out.psi);
   const int64_t d_new = data.new_embeddings.size(1);
   if (rho_spec != nullptr) {
-    SeedEverything(MixSeed(seed, kInitStream, 3));
-    out.rho = NewEmbedding(
-        TransformOptions()
-            .in_dim(d_new)
-            .out_dim(d_new)
-            .hidden(std::vector<int64_t>(rho_spec->hidden().begin(), rho_spec->hidden().end()))
-            .normalize(normalize));
+    ASSIGN_OR_RETURN(out.rho, InitialRho(RhoOptions(*rho_spec, d_new, normalize), seed));
   }
   const std::string psi_path = CachePath(cache);
   const std::string rho_path =

@@ -76,6 +76,35 @@ absl::StatusOr<MclModels> TrainOrLoadMcl(const Mcl& spec, MclVariant variant,
 // The loss variant of its config enum.
 MclVariant ToMclVariant(MclLossVariant variant);
 
+// Initial weights. Building a model draws its initial weights from LibTorch's process-wide default
+// generator (after SeedEverything(MixSeed(seed, init stream, k)), one k per kind of model), which
+// other threads overwrite at any time: TrainClassifier reseeds it when a training starts and a
+// checkpoint load restores it. So every model above gets the initial weights of a reference built
+// once per (kind, architecture, seed), under a process-wide lock, and memoized; runs of several
+// seeds at once first build all their references on one thread (PrebuildInitialWeights) and then
+// forbid new ones (PrebuiltInitOnly), so a model's initial weights never depend on what other
+// threads do, and equal those of a run alone. Training itself draws only from per-run generators
+// (batches, augmentation, ψ/MCL shuffles); dropout, the one other user of the default generator,
+// is not allowed in concurrent runs (UsesDropout).
+
+// Builds the reference initial weights of every model that `seed` of `config` may train: the new
+// model, and per setting the old model, BCT, ψ and ρ. Errors (a bad model config) are left to the
+// training, which reports them with the config field.
+void PrebuildInitialWeights(const Config& config, uint64_t seed);
+
+// While one is alive, a model whose reference was not prebuilt fails (TORCH_CHECK) instead of
+// drawing it from a default generator that other threads may be using.
+class PrebuiltInitOnly {
+ public:
+  PrebuiltInitOnly();
+  ~PrebuiltInitOnly();
+  PrebuiltInitOnly(const PrebuiltInitOnly&) = delete;
+  PrebuiltInitOnly& operator=(const PrebuiltInitOnly&) = delete;
+};
+
+// Whether any backbone of `config` has dropout (which draws from the default generator).
+bool UsesDropout(const Config& config);
+
 }  // namespace repro::backfill
 
 #endif  // BACKFILL_TRAINING_H_
