@@ -83,6 +83,9 @@ absl::Status CheckConfig(const MvformerConfig& c, const std::string& path, Table
       return ConfigError(path, "data.train_per_action/val_per_action", "need >= 1 train and >= 2 val videos per action");
     }
     if (data.max_distractors() < 0) return ConfigError(path, "data.max_distractors", "must be >= 0");
+    if (data.timing() == VideoDataConfig::TIMING_UNSPECIFIED) {
+      return ConfigError(path, "data.timing", "is not set (RANDOM_DURATIONS or SPEC_SPEEDS)");
+    }
     if (c.variants().empty()) return ConfigError(path, "variants", "needs RELATIONAL and/or CONTROL");
     std::set<int> seen;
     for (int v : c.variants()) {
@@ -392,6 +395,7 @@ absl::StatusOr<Prepared> Workspace::Prepare(Variant variant, bool need_augmented
       options.val_per_action = d.val_per_action();
       options.max_distractors = d.max_distractors();
       options.seed = d.data_seed();
+      options.random_phase_durations = d.timing() == VideoDataConfig::RANDOM_DURATIONS;
       ASSIGN_OR_RETURN(data, GenerateSpritePhase(options, fmnist->train, fmnist->test));
     } else {
       FrameFolderOptions options;

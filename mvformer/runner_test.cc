@@ -27,6 +27,7 @@ data {
   val_per_action: 2
   max_distractors: 2
   data_seed: 1000
+  timing: RANDOM_DURATIONS
 }
 variants: [RELATIONAL, CONTROL]
 backbone {
@@ -126,6 +127,7 @@ data {
   val_per_action: 2
   max_distractors: 2
   data_seed: 1000
+  timing: RANDOM_DURATIONS
 }
 variants: [RELATIONAL]
 backbone {
@@ -237,6 +239,9 @@ TEST(ParseMvformerConfigTest, ErrorsNameTheFileAndField) {
             std::string::npos);
   EXPECT_NE(Error(Edited("mvformer_main", "temperature: 0.1", "temperature: 0"), path, TableKind::kMain)
                 .find("'train'"),
+            std::string::npos);
+  EXPECT_NE(Error(Edited("mvformer_main", "timing: RANDOM_DURATIONS", ""), path, TableKind::kMain)
+                .find("data.timing"),
             std::string::npos);
   // A syntax error names the line.
   EXPECT_NE(Error(Edited("mvformer_main", "steps: 3", "steps: three"), path, TableKind::kMain)

@@ -21,6 +21,12 @@ constexpr float kNoiseStd = 0.03f;
 constexpr float kMaskThreshold = 0.1f;  // sprite pixels at least this bright belong to the entity
 constexpr int kMaxSimulationFrames = 400;
 constexpr int kMaxAttempts = 10000;
+// Random phase durations: each phase lasts D ~ log-uniform[kMinPhaseFrames, kMaxPhaseFrames]
+// frames, drawn independently per phase and video; a motion's speed is its path length / D,
+// clamped to [kMinSpeed, kMaxSpeed] px/frame (the orbit's angular speed to [kMinOmega, kMaxOmega]).
+constexpr float kMinPhaseFrames = 4, kMaxPhaseFrames = 48;
+constexpr float kMinSpeed = 0.4f, kMaxSpeed = 8;
+constexpr float kMinOmega = 0.1f, kMaxOmega = 0.8f;
 const std::array<int64_t, 4> kActorClasses = {0, 2, 4, 6};
 const std::array<int64_t, 4> kObjectClasses = {5, 7, 8, 9};
 
@@ -71,6 +77,24 @@ P StepToward(P from, P to, float speed) {
 }
 P RandomPosition(Rng& rng) { return {rng.Uniform(kLo, kHi), rng.Uniform(kLo, kHi)}; }
 
+// How long phases last (SpritePhaseOptions::random_phase_durations).
+struct Timing {
+  bool random = true;
+
+  // A random phase duration in frames, log-uniform in [kMinPhaseFrames, kMaxPhaseFrames].
+  static int Frames(Rng& rng) {
+    return static_cast<int>(std::lround(
+        std::exp(rng.Uniform(std::log(kMinPhaseFrames), std::log(kMaxPhaseFrames)))));
+  }
+  // The speed of a motion along `path` px: path / D (random durations) or U(lo, hi) (spec speeds).
+  float Speed(Rng& rng, float path, double lo, double hi) const {
+    if (!random) return rng.Uniform(lo, hi);
+    return std::clamp(std::max(path, 0.0f) / static_cast<float>(Frames(rng)), kMinSpeed, kMaxSpeed);
+  }
+  // A number of frames: D (random durations) or U{lo, hi} (spec).
+  int Count(Rng& rng, int lo, int hi) const { return random ? Frames(rng) : rng.UniformInt(lo, hi); }
+};
+
 // The states of actor and object, frame by frame, with the phase each frame belongs to.
 struct Track {
   std::vector<P> actor, object;
@@ -86,11 +110,11 @@ struct Track {
 };
 
 // Each simulation returns false when it ran away (a guard; never expected).
-bool SimulateFetch(Rng& rng, Track* t) {
+bool SimulateFetch(Rng& rng, const Timing& timing, Track* t) {
   P a = RandomPosition(rng), b;
   do b = RandomPosition(rng);
   while (Dist(a, b) < 24);
-  const float v0 = rng.Uniform(1, 3);
+  const float v0 = timing.Speed(rng, Dist(a, b) - 4, 1, 3);
   while (Dist(a, b) >= 4) {  // P0: approach
     t->Emit(a, b, 0);
     a = StepToward(a, b, v0);
@@ -103,7 +127,7 @@ bool SimulateFetch(Rng& rng, Track* t) {
   }
   const P goal = far[rng.UniformInt(0, static_cast<int>(far.size()) - 1)];
   const P offset = a - b;
-  const float v1 = rng.Uniform(1, 3);
+  const float v1 = timing.Speed(rng, Dist(b, goal), 1, 3);
   while (Dist(b, goal) > 1e-3f) {  // P1: carry B to the corner
     t->Emit(a, b, 1);
     b = StepToward(b, goal, v1);
@@ -113,18 +137,18 @@ bool SimulateFetch(Rng& rng, Track* t) {
   P target;
   do target = RandomPosition(rng);
   while (Dist(target, b) < 24);
-  const float v2 = rng.Uniform(1, 3);
+  const float v2 = timing.Speed(rng, Dist(a, target), 1, 3);
   while (Dist(a, target) > 1e-3f) {  // P2: leave
     t->Emit(a, b, 2);
     a = StepToward(a, target, v2);
     if (t->size() > kMaxSimulationFrames) return false;
   }
-  const int idle = rng.UniformInt(6, 16);
+  const int idle = timing.Count(rng, 6, 16);
   for (int k = 0; k < idle; ++k) t->Emit(a, b, 3, (k / 3) % 2 == 1);  // P3: idle, flipping
   return true;
 }
 
-bool SimulatePush(Rng& rng, Track* t) {
+bool SimulatePush(Rng& rng, const Timing& timing, Track* t) {
   P a, b, end, u;
   for (int attempt = 0;; ++attempt) {
     if (attempt > kMaxAttempts) return false;
@@ -137,13 +161,13 @@ bool SimulatePush(Rng& rng, Track* t) {
   }
   constexpr float kContact = 14;  // centre distance at which the 16 px sprites touch
   const P contact = b - u * kContact;
-  const float v0 = rng.Uniform(1, 3);
+  const float v0 = timing.Speed(rng, Dist(a, contact), 1, 3);
   while (Dist(a, contact) > 1e-3f) {  // P0: approach from behind
     t->Emit(a, b, 0);
     a = StepToward(a, contact, v0);
     if (t->size() > kMaxSimulationFrames) return false;
   }
-  const float v1 = rng.Uniform(0.7, 2);
+  const float v1 = timing.Speed(rng, Dist(b, end), 0.7, 2);
   while (Dist(b, end) > 1e-3f) {  // P1: push along the line
     t->Emit(a, b, 1);
     b = StepToward(b, end, v1);
@@ -151,7 +175,7 @@ bool SimulatePush(Rng& rng, Track* t) {
     if (t->size() > kMaxSimulationFrames) return false;
   }
   const P target = Clamp(a - u * rng.Uniform(12, 24));
-  const float v2 = rng.Uniform(1, 3);
+  const float v2 = timing.Speed(rng, Dist(a, target), 1, 3);
   while (Dist(a, target) > 1e-3f) {  // P2: back away, then rest
     t->Emit(a, b, 2);
     a = StepToward(a, target, v2);
@@ -162,20 +186,23 @@ bool SimulatePush(Rng& rng, Track* t) {
   return true;
 }
 
-bool SimulateOrbit(Rng& rng, Track* t) {
+bool SimulateOrbit(Rng& rng, const Timing& timing, Track* t) {
   const P b = {rng.Uniform(26, 38), rng.Uniform(26, 38)};
   const float radius = rng.Uniform(12, 18);
   P a;
   do a = RandomPosition(rng);
   while (Dist(a, b) < radius + 12);
-  const float v0 = rng.Uniform(1, 3);
+  const float v0 = timing.Speed(rng, Dist(a, b) - radius, 1, 3);
   while (Dist(a, b) > radius + 1e-3f) {  // P0: approach to the orbit radius
     t->Emit(a, b, 0);
     a = StepToward(a, b, std::min(v0, Dist(a, b) - radius));
     if (t->size() > kMaxSimulationFrames) return false;
   }
   float phi = std::atan2(a.y - b.y, a.x - b.x);
-  const float omega = rng.Uniform(0.15, 0.35) * (rng.Uniform() < 0.5 ? -1.0f : 1.0f);
+  const float speed = timing.random
+                          ? std::clamp(2 * kPi / static_cast<float>(Timing::Frames(rng)), kMinOmega, kMaxOmega)
+                          : rng.Uniform(0.15, 0.35);
+  const float omega = speed * (rng.Uniform() < 0.5 ? -1.0f : 1.0f);
   const int steps = static_cast<int>(std::ceil(2 * kPi / std::fabs(omega)));
   for (int k = 0; k < steps; ++k) {  // P1: one full circle around B
     t->Emit(a, b, 1);
@@ -184,7 +211,7 @@ bool SimulateOrbit(Rng& rng, Track* t) {
   }
   const P dir = Unit(a - b);
   const float v2 = rng.Uniform(1, 3);
-  const int depart = rng.UniformInt(10, 20);
+  const int depart = timing.Count(rng, 10, 20);
   for (int k = 0; k < depart; ++k) {  // P2: depart radially
     t->Emit(a, b, 2);
     a = Clamp(a + dir * v2);
@@ -192,7 +219,7 @@ bool SimulateOrbit(Rng& rng, Track* t) {
   return true;
 }
 
-using Simulator = std::function<bool(Rng&, Track*)>;
+using Simulator = std::function<bool(Rng&, const Timing&, Track*)>;
 
 struct ActionSpec {
   const char* name;
@@ -315,7 +342,7 @@ absl::StatusOr<Video> MakeVideo(const SpritePhaseOptions& options, const ActionS
                                               options.min_length, ", ", options.max_length, "]"));
     }
     track = Track();
-    if (action.simulate(rng, &track) && track.size() >= options.min_length &&
+    if (action.simulate(rng, Timing{options.random_phase_durations}, &track) && track.size() >= options.min_length &&
         track.size() <= options.max_length) {
       break;
     }

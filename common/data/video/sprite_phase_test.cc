@@ -1,6 +1,8 @@
 #include "common/data/video/sprite_phase.h"
 
+#include <cmath>
 #include <set>
+#include <vector>
 
 #include "common/data/video/test_sprites.h"
 #include "gtest/gtest.h"
@@ -49,6 +51,42 @@ TEST(SpritePhaseTest, VideoDependsOnlyOnItsKey) {
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(a->train[4].name, b->train[6].name);  // push_0000
   EXPECT_TRUE(torch::equal(a->train[4].frames, b->train[6].frames));
+}
+
+// The spread over videos of each phase boundary's normalised time t / (L - 1) (fetch, train split).
+std::vector<double> BoundarySpread(bool random_phase_durations) {
+  SpritePhaseOptions options = SmallOptions();
+  options.actions = {"fetch"};
+  options.train_per_action = 60;
+  options.val_per_action = 1;
+  options.random_phase_durations = random_phase_durations;
+  const auto data = GenerateSpritePhase(options, SquareSprites(1.0f), SquareSprites(0.5f));
+  EXPECT_TRUE(data.ok()) << data.status();
+  std::vector<double> sum(4, 0), sum_sq(4, 0);
+  for (const Video& video : data->train) {
+    const auto phases = video.phases.accessor<int64_t, 1>();
+    for (int64_t t = 1; t < video.length(); ++t) {
+      if (phases[t] == phases[t - 1]) continue;
+      const double u = static_cast<double>(t) / static_cast<double>(video.length() - 1);
+      sum[phases[t]] += u;
+      sum_sq[phases[t]] += u * u;
+    }
+  }
+  std::vector<double> spread;
+  const double n = static_cast<double>(data->train.size());
+  for (int k = 1; k < 4; ++k) spread.push_back(std::sqrt(sum_sq[k] / n - (sum[k] / n) * (sum[k] / n)));
+  return spread;
+}
+
+TEST(SpritePhaseTest, RandomPhaseDurationsDecoupleTimeFromPhase) {
+  // With the spec's literal speeds every boundary sits at nearly the same t / L in every video, so
+  // time alone gives the phase away; random per-phase durations spread each boundary much wider.
+  const std::vector<double> spec = BoundarySpread(false), random = BoundarySpread(true);
+  for (int k = 0; k < 3; ++k) {
+    EXPECT_LT(spec[k], 0.1) << "boundary " << k + 1;
+    EXPECT_GT(random[k], 0.12) << "boundary " << k + 1;
+    EXPECT_GT(random[k], spec[k] + 0.03) << "boundary " << k + 1;
+  }
 }
 
 TEST(SpritePhaseTest, LabelsAreOrderedCompletePhases) {
