@@ -100,11 +100,25 @@ absl::Status ValidateConfig(const Config& config, const std::string& path, Table
     if (config.ablation_variants().empty()) {
       return ConfigError(path, "ablation_variants", "needs at least one MCL variant");
     }
+    std::set<int> seen;
     for (int v : config.ablation_variants()) {
       if (v == MCL_LOSS_VARIANT_UNSPECIFIED) {
         return ConfigError(path, "ablation_variants", "has an unset variant");
       }
+      if (!seen.insert(v).second) {
+        return ConfigError(path, "ablation_variants",
+                           absl::StrCat(MclLossVariant_Name(v), " is repeated"));
+      }
     }
+    if (config.ablation_with_new_embedding() && !config.has_new_embedding()) {
+      return ConfigError(path, "ablation_with_new_embedding",
+                         "is true but new_embedding (the learnable new embedding ρ it trains, "
+                         "e.g. new_embedding { hidden: [128] }) is not set");
+    }
+  } else if (config.ablation_with_new_embedding()) {
+    return ConfigError(path, "ablation_with_new_embedding",
+                       "is only read by backfill_loss_ablation; remove it from this table's "
+                       "config");
   }
   const Claims& c = config.claims();
   if (c.endpoint_tolerance() < 0 || c.monotone_tolerance() < 0 || c.auc_margin() < 0 ||

@@ -89,5 +89,25 @@ TEST(ConfigCheckTest, AblationNeedsVariants) {
             "");
 }
 
+TEST(ConfigCheckTest, AblationWithNewEmbeddingNeedsRhoAndTheAblationTable) {
+  const std::string ablation = Valid() + "\nablation_variants: [SEPARATE, JOINT]";
+  // On, but no new_embedding to train.
+  std::string e = ErrorOf(ablation + "\nablation_with_new_embedding: true",
+                          TableKind::kLossAblation);
+  EXPECT_NE(e.find("ablation_with_new_embedding"), std::string::npos) << e;
+  EXPECT_NE(e.find("new_embedding"), std::string::npos) << e;
+  EXPECT_NE(e.find(kPath), std::string::npos) << e;
+  EXPECT_EQ(ErrorOf(ablation + "\nablation_with_new_embedding: true new_embedding { hidden: [4] }",
+                    TableKind::kLossAblation),
+            "");
+  // Set on a table that does not read it.
+  e = ErrorOf(Valid() + "\nablation_with_new_embedding: true new_embedding { hidden: [4] }");
+  EXPECT_NE(e.find("ablation_with_new_embedding"), std::string::npos) << e;
+  EXPECT_NE(e.find("backfill_loss_ablation"), std::string::npos) << e;
+  // A repeated variant would be a duplicate row.
+  e = ErrorOf(Valid() + "\nablation_variants: [JOINT, JOINT]", TableKind::kLossAblation);
+  EXPECT_NE(e.find("ablation_variants"), std::string::npos) << e;
+}
+
 }  // namespace
 }  // namespace repro::backfill

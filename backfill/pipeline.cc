@@ -185,6 +185,13 @@ absl::StatusOr<std::map<std::string, SettingCurves>> SeedCurves(const Config& co
         ASSIGN_OR_RETURN(Curve c, pipe.VariantCurve(setting, static_cast<MclLossVariant>(v)));
         sc.variants[v].push_back(c);
       }
+      if (config.ablation_with_new_embedding()) {
+        for (int v : config.ablation_variants()) {
+          ASSIGN_OR_RETURN(Curve c,
+                           pipe.VariantCurve(setting, static_cast<MclLossVariant>(v), true));
+          sc.variants_rho[v].push_back(c);
+        }
+      }
     }
   }
   return out;
@@ -199,6 +206,7 @@ void Append(const SettingCurves& from, SettingCurves* to) {
   add(from.rho_new_new, &to->rho_new_new);
   for (const auto& [m, curves] : from.methods) add(curves, &to->methods[m]);
   for (const auto& [v, curves] : from.variants) add(curves, &to->variants[v]);
+  for (const auto& [v, curves] : from.variants_rho) add(curves, &to->variants_rho[v]);
 }
 
 }  // namespace
@@ -470,13 +478,15 @@ absl::StatusOr<Curve> SeedPipeline::MethodCurve(const Setting& setting, Method m
   return curve;
 }
 
-absl::StatusOr<Curve> SeedPipeline::VariantCurve(const Setting& setting, MclLossVariant variant) {
+absl::StatusOr<Curve> SeedPipeline::VariantCurve(const Setting& setting, MclLossVariant variant,
+                                                 bool with_rho) {
   ASSIGN_OR_RETURN(std::shared_ptr<Models> m, Prepare(setting));
-  // The main table's RT + MCL row is this curve for its own variant: share it.
+  // The main table's RT + MCL (or + learnable new embedding) row is this curve for its own
+  // variant: share it.
   Config as_main = config_;
   as_main.mutable_mcl()->set_variant(variant);
   SeedPipeline shared(as_main, run_, data_, seed_);
-  return shared.MethodCurve(setting, REVERSE_TRANSFORM_MCL);
+  return shared.MethodCurve(setting, with_rho ? LEARNABLE_NEW_EMBEDDING : REVERSE_TRANSFORM_MCL);
 }
 
 absl::StatusOr<Curve> SeedPipeline::RhoNewNew(const Setting& setting) {

@@ -48,8 +48,12 @@ class SeedPipeline {
   // The curve of `method` in `setting`. OFFLINE and NEW_NEW are built from the old/old and
   // new/new evaluations (offline serves old/old until the gallery is complete).
   absl::StatusOr<Curve> MethodCurve(const Setting& setting, Method method);
-  // RT + MCL with a given loss variant (the ablation; ψ only, no learnable new embedding).
-  absl::StatusOr<Curve> VariantCurve(const Setting& setting, MclLossVariant variant);
+  // RT + MCL with a given loss variant (the ablation). Without `with_rho` ψ alone is fine-tuned
+  // (the main table's RT + MCL row for that variant); with it, ψ and the learnable new embedding ρ
+  // are trained jointly under the variant and the backfilled items and the queries' new-space
+  // embedding are ρ∘φⁿ (the main table's LEARNABLE_NEW_EMBEDDING row for that variant).
+  absl::StatusOr<Curve> VariantCurve(const Setting& setting, MclLossVariant variant,
+                                     bool with_rho = false);
   // The fixed systems of the setting: old/old, new/new, and ρ∘φⁿ/ρ∘φⁿ (the learnable new
   // embedding's own upper bound), as one-point curves.
   absl::StatusOr<Curve> OldOld(const Setting& setting);
@@ -78,13 +82,16 @@ class SeedPipeline {
 struct SettingCurves {
   std::vector<Curve> old_old, new_new, rho_new_new;
   std::map<int, std::vector<Curve>> methods;   // Method -> per seed
-  std::map<int, std::vector<Curve>> variants;  // MclLossVariant -> per seed
+  std::map<int, std::vector<Curve>> variants;      // MclLossVariant -> per seed (ψ only)
+  std::map<int, std::vector<Curve>> variants_rho;  // MclLossVariant -> per seed (ψ and ρ)
 };
 
 // What CollectCurves runs for each seed and setting besides old/old and new/new.
 struct CurveRequest {
   bool methods = false;      // every method of the config
-  bool variants = false;     // RT and every MCL ablation variant
+  // RT and every MCL ablation variant (ψ only; also with ρ when the config's
+  // ablation_with_new_embedding is set).
+  bool variants = false;
   bool rho_new_new = false;  // ρ∘φⁿ/ρ∘φⁿ (with methods, when the learnable new embedding is one)
 };
 

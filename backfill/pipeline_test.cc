@@ -1,7 +1,8 @@
 // CollectCurves: seeds run concurrently (one thread each) give, bit for bit,
 // the curves of the same seeds run one after another and of a seed run alone,
 // on a tiny Fashion-MNIST version of the smoke config (every kind of model:
-// ResNet and MLP backbones, BCT, ψ, MCL ψ and ρ).
+// ResNet and MLP backbones, BCT, ψ, MCL ψ and ρ, the ablation's variants with
+// and without ρ).
 #include "backfill/pipeline.h"
 
 #include <map>
@@ -77,6 +78,7 @@ protocol {
 methods: [OFFLINE, BCT, RANK_MERGE, REVERSE_TRANSFORM, REVERSE_TRANSFORM_MCL,
           LEARNABLE_NEW_EMBEDDING, NEW_NEW]
 ablation_variants: [OLD_ONLY, JOINT]
+ablation_with_new_embedding: true
 )";
 }
 
@@ -120,6 +122,11 @@ void ExpectSame(const std::map<std::string, SettingCurves> &a,
     for (const auto &[v, curves] : y.variants) {
       ExpectSame(x.variants.at(v), curves, a_from, a_seeds,
                  name + " variant " + std::to_string(v));
+    }
+    ASSERT_EQ(x.variants_rho.size(), y.variants_rho.size());
+    for (const auto &[v, curves] : y.variants_rho) {
+      ExpectSame(x.variants_rho.at(v), curves, a_from, a_seeds,
+                 name + " variant with rho " + std::to_string(v));
     }
   }
 }
@@ -166,6 +173,14 @@ TEST(CollectCurvesTest, ConcurrentSeedsEqualSequentialAndAlone) {
   ExpectSame(concurrent->at("open-class").methods.at(REVERSE_TRANSFORM_MCL),
              concurrent->at("open-class").variants.at(JOINT), 0, 1,
              "joint = RT + MCL");
+  // With ρ, it is the main table's learnable-new-embedding row.
+  ASSERT_EQ(concurrent->at("open-class").variants_rho.size(), 2u);
+  ExpectSame(concurrent->at("open-class").methods.at(LEARNABLE_NEW_EMBEDDING),
+             concurrent->at("open-class").variants_rho.at(JOINT), 0, 1,
+             "joint with rho = RT + MCL + learnable new embedding");
+  // ρ changes what 'joint' trains (the curves are not the ψ-only ones).
+  EXPECT_NE(concurrent->at("open-class").variants_rho.at(JOINT)[0].map,
+            concurrent->at("open-class").variants.at(JOINT)[0].map);
 }
 
 } // namespace

@@ -198,7 +198,12 @@ void PrebuildInitialWeights(const Config& config, uint64_t seed) {
       InitialClassifier(config.new_model().model(), seed, 0);
   if (!new_model.ok()) return;
   const int64_t d_new = (*new_model)->feature_dim();
-  if (config.has_new_embedding()) {
+  // ρ: for the main table's LEARNABLE_NEW_EMBEDDING row and the ablation's ψ+ρ runs (every variant
+  // starts from the same ρ, whose key does not depend on the variant).
+  const bool rho_method =
+      std::find(config.methods().begin(), config.methods().end(), LEARNABLE_NEW_EMBEDDING) !=
+      config.methods().end();
+  if (config.has_new_embedding() || rho_method || config.ablation_with_new_embedding()) {
     (void)InitialRho(RhoOptions(config.new_embedding(), d_new, normalize), seed);
   }
   for (const Setting& setting : config.settings()) {

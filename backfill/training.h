@@ -68,6 +68,15 @@ struct MclModels {
 
 // ψ fine-tuned from `rt` with MSE + λ·L_MCL(variant); with `rho_spec`, a learnable new embedding
 // ρ trained jointly (the new space of the loss is then ρ(φⁿ(x))).
+// What each variant trains (gradients of L_MCL; ψ also gets the MSE term's):
+//   - without ρ the new-space distances are between frozen φⁿ embeddings, constant in ψ: 'separate'
+//     gives ψ exactly the gradients of 'old-only' (the same ψ, bit for bit), and 'new-only' trains
+//     ψ by MSE alone;
+//   - with ρ, 'old-only' has no term in ρ (ρ stays the identity it starts as), 'new-only' and
+//     'separate' train ρ by the new-space softmax alone ('separate' has no term in both ψ and ρ, so
+//     its ψ is 'old-only''s), and only 'joint' couples them: ψ's old-space distances and ρ's
+//     new-space ones share one softmax.
+// training_test checks these properties.
 absl::StatusOr<MclModels> TrainOrLoadMcl(const Mcl& spec, MclVariant variant,
                                          const NewEmbeddingSpec* rho_spec, ReverseTransform rt,
                                          const EmbeddingPairs& data, bool normalize,

@@ -1,5 +1,6 @@
 // Training of ψ, MCL and BCT on tiny synthetic data: the losses go down, caching returns the same
-// model, and a ψ checkpoint of the wrong dimensions is refused with a clear message.
+// model, a ψ checkpoint of the wrong dimensions is refused with a clear message, and the MCL
+// variants train what training.h says (separate = old-only without ρ, not with ρ).
 #include "backfill/training.h"
 
 #include <cstdlib>
@@ -103,6 +104,68 @@ TEST(TrainingTest, MclFineTuningKeepsTheMapAndTrainsRho) {
   const torch::Tensor moved = models->rho->forward(pairs.new_embeddings);
   EXPECT_GT((moved - pairs.new_embeddings).abs().max().item<double>(), 1e-4);
   EXPECT_NEAR(moved.norm(2, 1).mean().item<double>(), 1.0, 1e-5);
+}
+
+// Whether every parameter and buffer of `a` equals (bit for bit) that of `b`.
+bool SameState(torch::nn::Module& a, torch::nn::Module& b) {
+  auto b_params = b.named_parameters();
+  for (const auto& p : a.named_parameters()) {
+    if (!torch::equal(p.value(), b_params[p.key()])) return false;
+  }
+  auto b_buffers = b.named_buffers();
+  for (const auto& x : a.named_buffers()) {
+    if (!torch::equal(x.value(), b_buffers[x.key()])) return false;
+  }
+  return true;
+}
+
+// What the ablation variants train (training.h). Without ρ the new-space distances are between
+// frozen embeddings, so 'separate' gives ψ the gradients of 'old-only': the same ψ, bit for bit.
+// With ρ learnable, 'separate' trains ρ by its new-space softmax while 'old-only' leaves ρ at its
+// identity start, so the two differ; their ψ stays the same (no term of 'separate' depends on
+// both), and only 'joint' changes ψ through the shared softmax.
+TEST(TrainingTest, SeparateDiffersFromOldOnlyOnlyWithLearnableRho) {
+  const EmbeddingPairs pairs = MakePairs(256);
+  auto rt = TrainOrLoadPsi(PsiSpec(), pairs, true, 1, {"", "psi", "k"}, "t.pbtxt");
+  ASSERT_TRUE(rt.ok()) << rt.status();
+  Mcl spec;
+  spec.set_temperature(0.1);
+  spec.set_weight(1);
+  spec.set_epochs(1);
+  spec.set_batch_size(64);  // 4 steps
+  spec.set_lr(1e-2);
+  NewEmbeddingSpec rho_spec;
+  rho_spec.add_hidden(16);
+  auto train = [&](MclVariant variant, bool with_rho) {
+    auto models = TrainOrLoadMcl(spec, variant, with_rho ? &rho_spec : nullptr, *rt, pairs, true,
+                                 1, {"", "mcl", "k"});
+    EXPECT_TRUE(models.ok()) << models.status();
+    return *models;
+  };
+
+  // Without ρ: separate == old-only exactly (and both moved ψ away from the RT start).
+  MclModels old_only = train(MclVariant::kOldOnly, false);
+  MclModels separate = train(MclVariant::kSeparate, false);
+  EXPECT_TRUE(SameState(*old_only.psi, *separate.psi));
+  EXPECT_FALSE(SameState(*old_only.psi, **rt));
+  EXPECT_FALSE(SameState(*old_only.psi, *train(MclVariant::kJoint, false).psi));
+
+  // With ρ: ρ differs (separate trained it, old-only left it the identity).
+  MclModels old_only_rho = train(MclVariant::kOldOnly, true);
+  MclModels separate_rho = train(MclVariant::kSeparate, true);
+  MclModels joint_rho = train(MclVariant::kJoint, true);
+  torch::NoGradGuard no_grad;
+  const torch::Tensor x = pairs.new_embeddings;
+  const torch::Tensor by_old_only = old_only_rho.rho->forward(x);
+  const torch::Tensor by_separate = separate_rho.rho->forward(x);
+  EXPECT_LT((by_old_only - x).abs().max().item<double>(), 1e-6);
+  EXPECT_GT((by_separate - by_old_only).abs().max().item<double>(), 1e-3);
+  EXPECT_FALSE(SameState(*old_only_rho.rho, *separate_rho.rho));
+  // ψ: separate's is old-only's (also old-only's without ρ); joint's differs from both.
+  EXPECT_TRUE(SameState(*old_only_rho.psi, *separate_rho.psi));
+  EXPECT_TRUE(SameState(*old_only_rho.psi, *old_only.psi));
+  EXPECT_FALSE(SameState(*joint_rho.psi, *separate_rho.psi));
+  EXPECT_FALSE(SameState(*joint_rho.rho, *separate_rho.rho));
 }
 
 TEST(TrainingTest, BackboneTrainingDataSelectsClassesAndFraction) {
